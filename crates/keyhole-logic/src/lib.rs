@@ -1,0 +1,1 @@
+//! Exact symbolic reasoning over IAM policies (work in progress; see ARCHITECTURE.md).

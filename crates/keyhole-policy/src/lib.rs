@@ -1,0 +1,4 @@
+//! The AWS IAM policy language.
+#![deny(missing_docs)]
+
+pub mod pattern;
