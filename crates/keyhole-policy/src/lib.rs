@@ -1,4 +1,38 @@
-//! The AWS IAM policy language.
+//! The AWS IAM policy language, exactly: strict parsing with source locations, ARNs and wildcard
+//! patterns, every condition operator, policy variables, and the concrete evaluator that decides
+//! a request the way AWS's documented policy evaluation logic does.
+//!
+//! ```
+//! use keyhole_policy::{parse_policy, Effect};
+//! let policy = parse_policy(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+//!     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}}"#)?;
+//! assert_eq!(policy.statements.items.len(), 1);
+//! # Ok::<(), keyhole_policy::PolicyError>(())
+//! ```
 #![deny(missing_docs)]
 
+pub mod arn;
+mod ast;
+pub mod catalog;
+pub mod condition;
+mod err;
+pub mod json;
+mod parse;
 pub mod pattern;
+pub mod request;
+mod span;
+pub mod value;
+pub mod variables;
+
+pub use ast::{
+    ActionElement, ConditionClause, ConditionEntry, ConditionValue, Effect, ListForm, OneOrMany,
+    Policy, Principal, PrincipalElement, PrincipalType, ResourceElement, Statement, ValueJsonType,
+};
+pub use err::{JsonError, JsonErrorKind, PolicyError, PolicyErrorKind};
+pub use parse::{PolicyLimits, parse_policy, parse_policy_with, policy_from_json};
+pub use span::{Location, Span, Spanned};
+
+/// The current policy language version.
+pub const VERSION_2012: &str = "2012-10-17";
+/// The original policy language version (no policy variables).
+pub const VERSION_2008: &str = "2008-10-17";

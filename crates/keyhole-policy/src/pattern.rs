@@ -27,22 +27,152 @@ fn chars_equal(a: char, b: char, case: Case) -> bool {
 /// most recent `*` only (which is complete for `*`/`?` globs).
 #[must_use]
 pub fn wildcard_match(pattern: &str, value: &str, case: Case) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let v: Vec<char> = value.chars().collect();
+    Glob::parse(pattern).matches(value, case)
+}
+
+/// One element of a compiled wildcard pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Token {
+    /// A character that matches itself.
+    Char(char),
+    /// `*`: any run of characters.
+    Star,
+    /// `?`: exactly one character.
+    AnyOne,
+}
+
+/// A compiled wildcard pattern. Text that came from a policy variable is all [`Token::Char`], so
+/// a `*` inside a substituted value is literal, as AWS specifies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Glob {
+    tokens: Vec<Token>,
+}
+
+impl Glob {
+    /// Compiles pattern text where `*` and `?` are wildcards.
+    #[must_use]
+    pub fn parse(pattern: &str) -> Glob {
+        let mut g = Glob::default();
+        g.push_pattern(pattern);
+        g
+    }
+
+    /// A pattern that matches exactly `text`.
+    #[must_use]
+    pub fn literal(text: &str) -> Glob {
+        let mut g = Glob::default();
+        g.push_literal(text);
+        g
+    }
+
+    /// Appends pattern text (with wildcards).
+    pub fn push_pattern(&mut self, pattern: &str) {
+        self.tokens.extend(pattern.chars().map(|c| match c {
+            '*' => Token::Star,
+            '?' => Token::AnyOne,
+            c => Token::Char(c),
+        }));
+    }
+
+    /// Appends literal text.
+    pub fn push_literal(&mut self, text: &str) {
+        self.tokens.extend(text.chars().map(Token::Char));
+    }
+
+    /// The tokens.
+    #[must_use]
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
+    /// Whether the pattern has a `*` or `?` wildcard.
+    #[must_use]
+    pub fn has_wildcard(&self) -> bool {
+        self.tokens.iter().any(|t| !matches!(t, Token::Char(_)))
+    }
+
+    /// The pattern as text if it has no wildcard.
+    #[must_use]
+    pub fn as_literal(&self) -> Option<String> {
+        self.tokens
+            .iter()
+            .map(|t| match t {
+                Token::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Does `value` match?
+    #[must_use]
+    pub fn matches(&self, value: &str, case: Case) -> bool {
+        let v: Vec<char> = value.chars().collect();
+        tokens_match(&self.tokens, &v, case)
+    }
+
+    /// Splits into the six colon-separated ARN segments: the first five end at the first five
+    /// `:` characters, the sixth (the resource) keeps any further `:`. `None` with fewer than six.
+    #[must_use]
+    pub fn arn_segments(&self) -> Option<[&[Token]; 6]> {
+        let mut parts: Vec<&[Token]> = Vec::with_capacity(6);
+        let mut rest: &[Token] = &self.tokens;
+        for _ in 0..5 {
+            let i = rest.iter().position(|t| *t == Token::Char(':'))?;
+            parts.push(rest.get(..i)?);
+            rest = rest.get(i + 1..)?;
+        }
+        parts.push(rest);
+        parts.try_into().ok()
+    }
+
+    /// ARN matching as `ArnLike`/`ArnEquals` and the `Resource` element do it: both sides split into
+    /// six segments and each segment matched on its own (so a wildcard in the first five
+    /// segments never crosses a `:`). A value with fewer than six segments never matches.
+    #[must_use]
+    pub fn matches_arn(&self, value: &str) -> bool {
+        let Some(pattern) = self.arn_segments() else {
+            return false;
+        };
+        let Some(value) = crate::arn::split_arn(value) else {
+            return false;
+        };
+        pattern.iter().zip(value.iter()).all(|(p, v)| {
+            let chars: Vec<char> = v.chars().collect();
+            tokens_match(p, &chars, Case::Sensitive)
+        })
+    }
+}
+
+impl std::fmt::Display for Glob {
+    /// Prints the pattern; literal `*`, `?` and `$` print as `${*}`, `${?}`, `${$}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for t in &self.tokens {
+            match t {
+                Token::Star => f.write_str("*")?,
+                Token::AnyOne => f.write_str("?")?,
+                Token::Char('*') => f.write_str("${*}")?,
+                Token::Char('?') => f.write_str("${?}")?,
+                Token::Char(c) => write!(f, "{c}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn tokens_match(p: &[Token], v: &[char], case: Case) -> bool {
     let (mut pi, mut vi) = (0usize, 0usize);
-    // Position in `p` just after the last `*` seen, and the value position it is trying to absorb up to.
     let mut star: Option<(usize, usize)> = None;
     while vi < v.len() {
         match (p.get(pi), v.get(vi)) {
-            (Some('*'), _) => {
+            (Some(Token::Star), _) => {
                 star = Some((pi + 1, vi));
                 pi += 1;
             }
-            (Some('?'), Some(_)) => {
+            (Some(Token::AnyOne), Some(_)) => {
                 pi += 1;
                 vi += 1;
             }
-            (Some(&pc), Some(&vc)) if chars_equal(pc, vc, case) => {
+            (Some(Token::Char(pc)), Some(&vc)) if chars_equal(*pc, vc, case) => {
                 pi += 1;
                 vi += 1;
             }
@@ -56,7 +186,8 @@ pub fn wildcard_match(pattern: &str, value: &str, case: Case) -> bool {
             },
         }
     }
-    p.get(pi..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|t| *t == Token::Star))
 }
 
 /// Does the string contain a wildcard character (`*` or `?`)?
@@ -79,6 +210,10 @@ mod tests {
         assert!(wildcard_match("s3:Get*", "S3:GETOBJECT", Case::Insensitive));
         assert!(wildcard_match("*a*b*", "xxaxxbxx", Case::Sensitive));
         assert!(!wildcard_match("*a*b", "xxaxxbxx", Case::Sensitive));
-        assert!(wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/y:z", Case::Sensitive));
+        assert!(wildcard_match(
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/x/y:z",
+            Case::Sensitive
+        ));
     }
 }

@@ -1,0 +1,835 @@
+//! Sets of strings as regular languages: the domain of every string-valued condition key, of
+//! `Action`, `Resource` and of principal ARNs.
+//!
+//! IAM wildcard patterns (`StringLike`, `StringNotLike`, `Action`/`NotAction`,
+//! `Resource`/`NotResource`, `Principal`) are regular languages: `*` matches any run of characters
+//! (including none, and including `/` and `:`), `?` matches exactly one character, every other
+//! character matches itself. `StringEquals`/`StringNotEquals` are the single-word languages,
+//! `StringEqualsIgnoreCase` and `Action` names fold case, and `ArnLike`/`ArnEquals` match the six
+//! colon-separated ARN fields one by one: a wildcard in the first five fields cannot cross `:`,
+//! one in the resource field (the sixth field onward) can. See the IAM User Guide, "IAM JSON
+//! policy elements: Condition operators" (string and ARN condition operators).
+//!
+//! A [`StringSet`] is a complete, minimal deterministic automaton over an [`Alphabet`] partition:
+//! one class per character that occurs in the query's literals, plus one class for "any other
+//! character". All automata combined in one query must share the alphabet, so build the
+//! [`Alphabet`] once from every literal of the query. Because automata are kept minimal and
+//! numbered canonically, two sets are equal exactly when their languages are.
+//!
+//! The *absent* value of a key (`Null`, `…IfExists`) is not a string; the layer above adds it.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use crate::err::DomainError;
+
+/// The default budget on the number of automaton states of one [`StringSet`] or of one
+/// intermediate product/subset construction.
+pub const DEFAULT_MAX_STATES: usize = 100_000;
+
+const STATES: &str = "automaton states";
+
+/// Whether letters are compared exactly or with Unicode simple case folding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Case {
+    /// `StringLike`, `StringEquals`, `Resource`, ARNs: `A` ≠ `a`.
+    Sensitive,
+    /// `Action` names, `StringEqualsIgnoreCase`: `A` = `a` (two characters are equal when their
+    /// lowercase mappings are equal).
+    Insensitive,
+}
+
+/// One element of a wildcard pattern.
+///
+/// Patterns with policy variables such as `${*}` (a literal `*`) are expressed as tokens by the
+/// layer that resolves the variables; plain patterns come from [`GlobToken::parse`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GlobToken {
+    /// A literal character.
+    Char(char),
+    /// The single-character match wildcard `?`.
+    AnyChar,
+    /// The multi-character match wildcard `*` (any run, including the empty one).
+    AnyString,
+}
+
+impl GlobToken {
+    /// Splits an IAM wildcard pattern into tokens: `*` and `?` are wildcards, everything else is
+    /// literal (IAM has no escape character).
+    #[must_use]
+    pub fn parse(pattern: &str) -> Vec<GlobToken> {
+        pattern
+            .chars()
+            .map(|c| match c {
+                '*' => GlobToken::AnyString,
+                '?' => GlobToken::AnyChar,
+                other => GlobToken::Char(other),
+            })
+            .collect()
+    }
+
+    /// Tokens matching exactly `literal` (wildcard characters included, as literals).
+    #[must_use]
+    pub fn literal(literal: &str) -> Vec<GlobToken> {
+        literal.chars().map(GlobToken::Char).collect()
+    }
+}
+
+/// The characters that two case-insensitive comparisons treat as equal to `c`, sorted.
+///
+/// `d` is equal to `c` when `d == c` or their full lowercase mappings are equal, which is the
+/// rule of the concrete evaluator (`keyhole_policy::wildcard_match`).
+fn fold_class(c: char) -> Vec<char> {
+    let lower: String = c.to_lowercase().collect();
+    let mut out = BTreeSet::from([c]);
+    let mut chars = lower.chars();
+    if let (Some(l), None) = (chars.next(), chars.next())
+        && l.to_lowercase().eq(std::iter::once(l))
+    {
+        out.insert(l);
+    }
+    if let Some(same) = changed_by_lowercase().get(&lower) {
+        out.extend(same.iter().copied());
+    }
+    out.into_iter().collect()
+}
+
+/// Every character whose lowercase mapping differs from itself, grouped by that mapping.
+fn changed_by_lowercase() -> &'static std::collections::BTreeMap<String, Vec<char>> {
+    static TABLE: OnceLock<std::collections::BTreeMap<String, Vec<char>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: std::collections::BTreeMap<String, Vec<char>> =
+            std::collections::BTreeMap::new();
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let mut lower = c.to_lowercase();
+            if let (Some(l), None) = (lower.next(), lower.next())
+                && l == c
+            {
+                continue;
+            }
+            table.entry(c.to_lowercase().collect()).or_default().push(c);
+        }
+        table
+    })
+}
+
+/// The alphabet partition shared by the string sets of one query: one class per listed
+/// character, plus one class for every other character.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Alphabet {
+    // INVARIANT: sorted and without duplicates.
+    chars: Vec<char>,
+    /// A character outside `chars` standing for the "other" class (`None` only if every
+    /// character is listed, which no real query does).
+    other: Option<char>,
+    /// Class indices in the order a witness search tries them (nicer characters first).
+    preference: Vec<usize>,
+    max_states: usize,
+}
+
+impl Alphabet {
+    /// Starts an alphabet; add every literal of the query, then [`AlphabetBuilder::build`].
+    #[must_use]
+    pub fn builder() -> AlphabetBuilder {
+        AlphabetBuilder::default()
+    }
+
+    /// The listed characters, sorted.
+    #[must_use]
+    pub fn chars(&self) -> &[char] {
+        &self.chars
+    }
+
+    /// The character that witnesses use for the "any other character" class: the first of
+    /// `a`–`z`, `0`–`9`, `A`–`Z` that is not listed (then any unlisted character).
+    #[must_use]
+    pub fn other_representative(&self) -> Option<char> {
+        self.other
+    }
+
+    /// The number of classes: the listed characters plus the "other" class.
+    #[must_use]
+    pub fn class_count(&self) -> usize {
+        self.chars.len() + 1
+    }
+
+    /// The budget on automaton states for sets over this alphabet.
+    #[must_use]
+    pub fn max_states(&self) -> usize {
+        self.max_states
+    }
+
+    /// The class of a character (the "other" class for unlisted characters).
+    fn class_of(&self, c: char) -> usize {
+        self.chars.binary_search(&c).unwrap_or(self.chars.len())
+    }
+
+    /// The class of a character that a literal uses; it must be listed.
+    fn listed_class(&self, c: char) -> Result<usize, DomainError> {
+        self.chars
+            .binary_search(&c)
+            .map_err(|_| DomainError::NotInAlphabet { ch: c })
+    }
+
+    /// A character of the class, if the class has any.
+    fn representative(&self, class: usize) -> Option<char> {
+        self.chars.get(class).copied().or(self.other)
+    }
+
+    fn same(a: &Arc<Alphabet>, b: &Arc<Alphabet>) -> Result<(), DomainError> {
+        if Arc::ptr_eq(a, b) || a.chars == b.chars {
+            Ok(())
+        } else {
+            Err(DomainError::AlphabetMismatch)
+        }
+    }
+}
+
+/// Collects the characters of a query's literals into an [`Alphabet`].
+#[derive(Clone, Debug, Default)]
+pub struct AlphabetBuilder {
+    chars: BTreeSet<char>,
+    max_states: Option<usize>,
+}
+
+impl AlphabetBuilder {
+    /// Adds the literal characters of a wildcard pattern (`*` and `?` are wildcards).
+    pub fn glob(&mut self, pattern: &str, case: Case) -> &mut Self {
+        self.tokens(&GlobToken::parse(pattern), case)
+    }
+
+    /// Adds the literal characters of an `ArnLike` pattern (and `:`, which ARN matching needs).
+    pub fn arn_glob(&mut self, pattern: &str) -> &mut Self {
+        self.chars.insert(':');
+        self.glob(pattern, Case::Sensitive)
+    }
+
+    /// Adds every character of a literal string (`*` and `?` included).
+    pub fn literal(&mut self, literal: &str, case: Case) -> &mut Self {
+        self.tokens(&GlobToken::literal(literal), case)
+    }
+
+    /// Adds the literal characters of a token sequence.
+    pub fn tokens(&mut self, tokens: &[GlobToken], case: Case) -> &mut Self {
+        for token in tokens {
+            if let GlobToken::Char(c) = *token {
+                match case {
+                    Case::Sensitive => {
+                        self.chars.insert(c);
+                    }
+                    Case::Insensitive => self.chars.extend(fold_class(c)),
+                }
+            }
+        }
+        self
+    }
+
+    /// Adds single characters (for example those of a key's well-formedness grammar).
+    pub fn chars(&mut self, chars: impl IntoIterator<Item = char>) -> &mut Self {
+        self.chars.extend(chars);
+        self
+    }
+
+    /// Sets the budget on automaton states (default [`DEFAULT_MAX_STATES`]).
+    pub fn max_states(&mut self, limit: usize) -> &mut Self {
+        self.max_states = Some(limit);
+        self
+    }
+
+    /// Freezes the alphabet.
+    #[must_use]
+    pub fn build(&self) -> Arc<Alphabet> {
+        let chars: Vec<char> = self.chars.iter().copied().collect();
+        let other = ('a'..='z')
+            .chain('0'..='9')
+            .chain('A'..='Z')
+            .chain((0x21..=u32::from(char::MAX)).filter_map(char::from_u32))
+            .find(|c| !self.chars.contains(c));
+        let rep = |class: usize| chars.get(class).copied().or(other);
+        let mut preference: Vec<usize> = (0..=chars.len())
+            .filter(|&class| rep(class).is_some())
+            .collect();
+        preference.sort_by_key(|&class| rep(class).map(|c| (niceness(c), c)));
+        Arc::new(Alphabet {
+            chars,
+            other,
+            preference,
+            max_states: self.max_states.unwrap_or(DEFAULT_MAX_STATES),
+        })
+    }
+}
+
+/// How plausible a character looks in a witness (lower is nicer).
+fn niceness(c: char) -> u8 {
+    match c {
+        'a'..='z' => 0,
+        '0'..='9' => 1,
+        'A'..='Z' => 2,
+        '-' | '_' | '.' | '/' | ':' => 3,
+        '!'..='~' => 4,
+        _ => 5,
+    }
+}
+
+/// A set of strings: a regular language over an [`Alphabet`] partition.
+#[derive(Clone)]
+pub struct StringSet {
+    alphabet: Arc<Alphabet>,
+    // INVARIANT: the automaton is complete and minimal; state 0 is the start; states are numbered
+    // in breadth-first order from the start, visiting classes in index order;
+    // `trans.len() == accept.len() * alphabet.class_count()` and every entry is `< accept.len()`.
+    trans: Vec<u32>,
+    accept: Vec<bool>,
+}
+
+impl PartialEq for StringSet {
+    fn eq(&self, other: &Self) -> bool {
+        Alphabet::same(&self.alphabet, &other.alphabet).is_ok()
+            && self.trans == other.trans
+            && self.accept == other.accept
+    }
+}
+
+impl Eq for StringSet {}
+
+impl fmt::Debug for StringSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StringSet")
+            .field("states", &self.accept.len())
+            .field("witness", &self.witness())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An automaton under construction: complete, start state 0, not necessarily minimal.
+struct RawDfa {
+    classes: usize,
+    trans: Vec<u32>,
+    accept: Vec<bool>,
+}
+
+impl RawDfa {
+    fn next(&self, state: usize, class: usize) -> usize {
+        next_of(&self.trans, self.classes, state, class)
+    }
+}
+
+fn next_of(trans: &[u32], classes: usize, state: usize, class: usize) -> usize {
+    // The INVARIANT of `StringSet`/`RawDfa` keeps the index in bounds; 0 is never reached.
+    trans
+        .get(state * classes + class)
+        .map_or(0, |&s| s as usize)
+}
+
+fn state_id(n: usize, limit: usize) -> Result<u32, DomainError> {
+    if n >= limit {
+        return Err(DomainError::Budget {
+            what: STATES,
+            limit,
+        });
+    }
+    u32::try_from(n).map_err(|_| DomainError::Budget {
+        what: STATES,
+        limit,
+    })
+}
+
+/// A compiled pattern element of the position automaton.
+enum Step {
+    /// Consume one character of one of the classes.
+    One(Vec<bool>),
+    /// Consume any run of characters of the classes.
+    Run(Vec<bool>),
+}
+
+impl Step {
+    fn classes(&self) -> &[bool] {
+        match self {
+            Step::One(c) | Step::Run(c) => c,
+        }
+    }
+}
+
+impl StringSet {
+    /// The empty set.
+    #[must_use]
+    pub fn empty(alphabet: &Arc<Alphabet>) -> Self {
+        Self::constant(alphabet, false)
+    }
+
+    /// The set of all strings.
+    #[must_use]
+    pub fn any(alphabet: &Arc<Alphabet>) -> Self {
+        Self::constant(alphabet, true)
+    }
+
+    fn constant(alphabet: &Arc<Alphabet>, accept: bool) -> Self {
+        StringSet {
+            alphabet: Arc::clone(alphabet),
+            trans: vec![0; alphabet.class_count()],
+            accept: vec![accept],
+        }
+    }
+
+    /// The strings an IAM wildcard pattern matches (`StringLike`, `Action`, `Resource`, …).
+    ///
+    /// # Errors
+    /// [`DomainError::NotInAlphabet`] if a literal character is not listed in the alphabet (with
+    /// [`Case::Insensitive`]: any case variant), [`DomainError::Budget`] if the automaton is too
+    /// large.
+    pub fn from_glob(
+        alphabet: &Arc<Alphabet>,
+        pattern: &str,
+        case: Case,
+    ) -> Result<Self, DomainError> {
+        Self::from_tokens(alphabet, &GlobToken::parse(pattern), case)
+    }
+
+    /// The single string `literal` (`StringEquals`); no character is a wildcard.
+    ///
+    /// # Errors
+    /// As [`StringSet::from_glob`].
+    pub fn exact(alphabet: &Arc<Alphabet>, literal: &str) -> Result<Self, DomainError> {
+        Self::from_tokens(alphabet, &GlobToken::literal(literal), Case::Sensitive)
+    }
+
+    /// The strings equal to `literal` under `case` (`StringEqualsIgnoreCase` with
+    /// [`Case::Insensitive`]).
+    ///
+    /// # Errors
+    /// As [`StringSet::from_glob`].
+    pub fn literal(
+        alphabet: &Arc<Alphabet>,
+        literal: &str,
+        case: Case,
+    ) -> Result<Self, DomainError> {
+        Self::from_tokens(alphabet, &GlobToken::literal(literal), case)
+    }
+
+    /// The strings a token sequence matches.
+    ///
+    /// # Errors
+    /// As [`StringSet::from_glob`].
+    pub fn from_tokens(
+        alphabet: &Arc<Alphabet>,
+        tokens: &[GlobToken],
+        case: Case,
+    ) -> Result<Self, DomainError> {
+        let all = vec![true; alphabet.class_count()];
+        let steps = tokens
+            .iter()
+            .map(|token| compile_token(alphabet, *token, case, &all))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_steps(alphabet, &steps)
+    }
+
+    /// The ARNs an `ArnLike`/`ArnEquals` pattern matches.
+    ///
+    /// The pattern and the value are split at the first five `:` into six fields; fields one to
+    /// five match field by field (a wildcard there cannot match `:`), the sixth field (the
+    /// resource, which may contain `:`) matches the rest of the value. A pattern with fewer than
+    /// six fields is not an ARN and matches nothing; so is a value with fewer than six fields.
+    /// Matching is case-sensitive.
+    ///
+    /// # Errors
+    /// As [`StringSet::from_glob`]; `:` must be listed in the alphabet
+    /// ([`AlphabetBuilder::arn_glob`] does that).
+    pub fn from_arn_glob(alphabet: &Arc<Alphabet>, pattern: &str) -> Result<Self, DomainError> {
+        Self::from_arn_tokens(alphabet, &GlobToken::parse(pattern))
+    }
+
+    /// The ARNs an `ArnLike` token sequence matches; see [`StringSet::from_arn_glob`].
+    ///
+    /// # Errors
+    /// As [`StringSet::from_arn_glob`].
+    pub fn from_arn_tokens(
+        alphabet: &Arc<Alphabet>,
+        tokens: &[GlobToken],
+    ) -> Result<Self, DomainError> {
+        let colon = alphabet.listed_class(':')?;
+        let all = vec![true; alphabet.class_count()];
+        let mut no_colon = all.clone();
+        if let Some(slot) = no_colon.get_mut(colon) {
+            *slot = false;
+        }
+        let mut steps = Vec::with_capacity(tokens.len());
+        let mut separators = 0;
+        for token in tokens {
+            if separators < 5 {
+                if *token == GlobToken::Char(':') {
+                    separators += 1;
+                }
+                steps.push(compile_token(alphabet, *token, Case::Sensitive, &no_colon)?);
+            } else {
+                steps.push(compile_token(alphabet, *token, Case::Sensitive, &all)?);
+            }
+        }
+        if separators < 5 {
+            return Ok(Self::empty(alphabet));
+        }
+        Self::from_steps(alphabet, &steps)
+    }
+
+    /// Subset construction over the position automaton of a pattern.
+    fn from_steps(alphabet: &Arc<Alphabet>, steps: &[Step]) -> Result<Self, DomainError> {
+        let classes = alphabet.class_count();
+        let limit = alphabet.max_states;
+        let end = steps.len();
+        // For a run at position i, positions in [covered_from[i], i) are redundant next to i: every
+        // word accepted from them is accepted from i (all steps in between use a subset of the
+        // run's classes).
+        let covered_from: Vec<usize> = (0..end)
+            .map(|i| match steps.get(i) {
+                Some(Step::Run(run)) => {
+                    let mut j = i;
+                    while j > 0
+                        && steps
+                            .get(j - 1)
+                            .is_some_and(|s| s.classes().iter().zip(run).all(|(&s, &r)| !s || r))
+                    {
+                        j -= 1;
+                    }
+                    j
+                }
+                _ => i,
+            })
+            .collect();
+        let closure = |mut positions: BTreeSet<usize>| -> Vec<usize> {
+            let mut extra = Vec::new();
+            for &p in &positions {
+                let mut q = p;
+                while let Some(Step::Run(_)) = steps.get(q) {
+                    q += 1;
+                    extra.push(q);
+                }
+            }
+            positions.extend(extra);
+            let runs: Vec<usize> = positions
+                .iter()
+                .copied()
+                .filter(|&p| matches!(steps.get(p), Some(Step::Run(_))))
+                .collect();
+            positions
+                .into_iter()
+                .filter(|&p| {
+                    !runs
+                        .iter()
+                        .any(|&r| covered_from.get(r).is_some_and(|&from| from <= p && p < r))
+                })
+                .collect()
+        };
+        let start = closure(BTreeSet::from([0]));
+        let mut ids: HashMap<Vec<usize>, u32> = HashMap::new();
+        let mut queue = VecDeque::new();
+        let mut raw = RawDfa {
+            classes,
+            trans: Vec::new(),
+            accept: Vec::new(),
+        };
+        ids.insert(start.clone(), state_id(0, limit)?);
+        raw.accept.push(start.contains(&end));
+        queue.push_back(start);
+        while let Some(set) = queue.pop_front() {
+            for class in 0..classes {
+                let mut next = BTreeSet::new();
+                for &p in &set {
+                    match steps.get(p) {
+                        Some(Step::One(c)) if c.get(class) == Some(&true) => {
+                            next.insert(p + 1);
+                        }
+                        Some(Step::Run(c)) if c.get(class) == Some(&true) => {
+                            next.insert(p);
+                        }
+                        _ => {}
+                    }
+                }
+                let next = closure(next);
+                let id = match ids.get(&next) {
+                    Some(&id) => id,
+                    None => {
+                        let id = state_id(ids.len(), limit)?;
+                        ids.insert(next.clone(), id);
+                        raw.accept.push(next.contains(&end));
+                        queue.push_back(next);
+                        id
+                    }
+                };
+                raw.trans.push(id);
+            }
+        }
+        Ok(Self::minimized(alphabet, &raw))
+    }
+
+    /// Minimizes (Moore's partition refinement) and renumbers canonically.
+    fn minimized(alphabet: &Arc<Alphabet>, raw: &RawDfa) -> Self {
+        let n = raw.accept.len();
+        let classes = raw.classes;
+        let mut block: Vec<u32> = raw.accept.iter().map(|&a| u32::from(a)).collect();
+        let mut blocks = block.iter().collect::<BTreeSet<_>>().len();
+        loop {
+            let mut signatures: Vec<u32> = Vec::with_capacity(n * (classes + 1));
+            for state in 0..n {
+                signatures.push(block.get(state).copied().unwrap_or(0));
+                for class in 0..classes {
+                    signatures.push(block.get(raw.next(state, class)).copied().unwrap_or(0));
+                }
+            }
+            let mut ids: HashMap<&[u32], u32> = HashMap::new();
+            let mut refined = Vec::with_capacity(n);
+            for signature in signatures.chunks(classes + 1) {
+                let fresh = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+                refined.push(*ids.entry(signature).or_insert(fresh));
+            }
+            let count = ids.len();
+            block = refined;
+            if count == blocks {
+                break;
+            }
+            blocks = count;
+        }
+        // Canonical numbering: breadth-first from the start block, classes in index order.
+        let mut number: Vec<Option<u32>> = vec![None; blocks];
+        let mut numbered = 1usize;
+        let mut queue = VecDeque::from([0usize]);
+        if let Some(slot) = block.first().and_then(|&b| number.get_mut(b as usize)) {
+            *slot = Some(0);
+        }
+        let mut trans = Vec::with_capacity(blocks * classes);
+        let mut accept = Vec::with_capacity(blocks);
+        while let Some(state) = queue.pop_front() {
+            accept.push(raw.accept.get(state).copied().unwrap_or(false));
+            for class in 0..classes {
+                let target = raw.next(state, class);
+                let target_block = block.get(target).copied().unwrap_or(0) as usize;
+                let id = match number.get(target_block).copied().flatten() {
+                    Some(id) => id,
+                    None => {
+                        let id = u32::try_from(numbered).unwrap_or(u32::MAX);
+                        numbered += 1;
+                        if let Some(slot) = number.get_mut(target_block) {
+                            *slot = Some(id);
+                        }
+                        queue.push_back(target);
+                        id
+                    }
+                };
+                trans.push(id);
+            }
+        }
+        StringSet {
+            alphabet: Arc::clone(alphabet),
+            trans,
+            accept,
+        }
+    }
+
+    fn next(&self, state: usize, class: usize) -> usize {
+        next_of(&self.trans, self.alphabet.class_count(), state, class)
+    }
+
+    fn accepts(&self, state: usize) -> bool {
+        self.accept.get(state).copied().unwrap_or(false)
+    }
+
+    /// Runs the product automaton of `self` and `other` breadth-first, calling `visit` with the
+    /// acceptance of both components for every reachable pair.
+    fn product(
+        &self,
+        other: &Self,
+        mut visit: impl FnMut(bool, bool) -> bool,
+    ) -> Result<RawDfa, DomainError> {
+        Alphabet::same(&self.alphabet, &other.alphabet)?;
+        let classes = self.alphabet.class_count();
+        let limit = self.alphabet.max_states;
+        let mut ids: HashMap<(usize, usize), u32> = HashMap::from([((0, 0), 0)]);
+        let mut queue = VecDeque::from([(0usize, 0usize)]);
+        let mut raw = RawDfa {
+            classes,
+            trans: Vec::new(),
+            accept: Vec::new(),
+        };
+        while let Some((a, b)) = queue.pop_front() {
+            let keep = visit(self.accepts(a), other.accepts(b));
+            raw.accept.push(keep);
+            for class in 0..classes {
+                let pair = (self.next(a, class), other.next(b, class));
+                let id = match ids.get(&pair) {
+                    Some(&id) => id,
+                    None => {
+                        let id = state_id(ids.len(), limit)?;
+                        ids.insert(pair, id);
+                        queue.push_back(pair);
+                        id
+                    }
+                };
+                raw.trans.push(id);
+            }
+        }
+        Ok(raw)
+    }
+
+    fn combine(&self, other: &Self, op: fn(bool, bool) -> bool) -> Result<Self, DomainError> {
+        let raw = self.product(other, op)?;
+        Ok(Self::minimized(&self.alphabet, &raw))
+    }
+
+    /// The strings in both sets.
+    ///
+    /// # Errors
+    /// [`DomainError::AlphabetMismatch`] for sets over different alphabets,
+    /// [`DomainError::Budget`] if the product automaton is too large.
+    pub fn intersect(&self, other: &Self) -> Result<Self, DomainError> {
+        self.combine(other, |a, b| a && b)
+    }
+
+    /// The strings in either set.
+    ///
+    /// # Errors
+    /// As [`StringSet::intersect`].
+    pub fn union(&self, other: &Self) -> Result<Self, DomainError> {
+        self.combine(other, |a, b| a || b)
+    }
+
+    /// The strings in `self` but not in `other`.
+    ///
+    /// # Errors
+    /// As [`StringSet::intersect`].
+    pub fn difference(&self, other: &Self) -> Result<Self, DomainError> {
+        self.combine(other, |a, b| a && !b)
+    }
+
+    /// Every string not in the set.
+    #[must_use]
+    pub fn complement(&self) -> Self {
+        // The complement of a complete minimal automaton is complete, minimal and keeps its
+        // canonical numbering.
+        StringSet {
+            alphabet: Arc::clone(&self.alphabet),
+            trans: self.trans.clone(),
+            accept: self.accept.iter().map(|&a| !a).collect(),
+        }
+    }
+
+    /// Whether the set has no member.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        // Every state of a minimal automaton is reachable.
+        !self.accept.iter().any(|&a| a)
+    }
+
+    /// Whether the set holds every string.
+    #[must_use]
+    pub fn is_any(&self) -> bool {
+        self.accept.iter().all(|&a| a)
+    }
+
+    /// Whether every member of `self` is a member of `other`.
+    ///
+    /// # Errors
+    /// As [`StringSet::intersect`].
+    pub fn is_subset(&self, other: &Self) -> Result<bool, DomainError> {
+        let mut subset = true;
+        self.product(other, |a, b| {
+            subset &= !a || b;
+            false
+        })?;
+        Ok(subset)
+    }
+
+    /// Whether `value` is a member.
+    #[must_use]
+    pub fn contains(&self, value: &str) -> bool {
+        let end = value
+            .chars()
+            .fold(0, |state, c| self.next(state, self.alphabet.class_of(c)));
+        self.accepts(end)
+    }
+
+    /// A shortest member, choosing among the shortest by preferring lowercase letters, then
+    /// digits, then uppercase letters, then punctuation (the "other" class stands for
+    /// [`Alphabet::other_representative`]); `None` if the set is empty.
+    #[must_use]
+    pub fn witness(&self) -> Option<String> {
+        let n = self.accept.len();
+        let mut parent: Vec<Option<(usize, char)>> = vec![None; n];
+        let mut seen = vec![false; n];
+        let mut queue = VecDeque::from([0usize]);
+        if let Some(s) = seen.first_mut() {
+            *s = true;
+        }
+        while let Some(state) = queue.pop_front() {
+            if self.accepts(state) {
+                let mut word = Vec::new();
+                let mut at = state;
+                while let Some((from, c)) = parent.get(at).copied().flatten() {
+                    word.push(c);
+                    at = from;
+                }
+                return Some(word.into_iter().rev().collect());
+            }
+            for &class in &self.alphabet.preference {
+                let target = self.next(state, class);
+                if let (Some(seen @ false), Some(c)) =
+                    (seen.get_mut(target), self.alphabet.representative(class))
+                {
+                    *seen = true;
+                    if let Some(slot) = parent.get_mut(target) {
+                        *slot = Some((state, c));
+                    }
+                    queue.push_back(target);
+                }
+            }
+        }
+        None
+    }
+
+    /// A member of `self ∩ preferred` if there is one, else a member of `self`.
+    ///
+    /// # Errors
+    /// As [`StringSet::intersect`].
+    pub fn witness_preferring(&self, preferred: &Self) -> Result<Option<String>, DomainError> {
+        Ok(self
+            .intersect(preferred)?
+            .witness()
+            .or_else(|| self.witness()))
+    }
+
+    /// The number of states of the minimal automaton (including a dead state, if any).
+    #[must_use]
+    pub fn state_count(&self) -> usize {
+        self.accept.len()
+    }
+
+    /// The alphabet the set is built over.
+    #[must_use]
+    pub fn alphabet(&self) -> &Arc<Alphabet> {
+        &self.alphabet
+    }
+}
+
+fn compile_token(
+    alphabet: &Alphabet,
+    token: GlobToken,
+    case: Case,
+    wildcard: &[bool],
+) -> Result<Step, DomainError> {
+    Ok(match token {
+        GlobToken::AnyString => Step::Run(wildcard.to_vec()),
+        GlobToken::AnyChar => Step::One(wildcard.to_vec()),
+        GlobToken::Char(c) => {
+            let mut classes = vec![false; alphabet.class_count()];
+            let variants = match case {
+                Case::Sensitive => vec![c],
+                Case::Insensitive => fold_class(c),
+            };
+            for variant in variants {
+                let class = alphabet.listed_class(variant)?;
+                if let Some(slot) = classes.get_mut(class) {
+                    *slot = true;
+                }
+            }
+            Step::One(classes)
+        }
+    })
+}
