@@ -107,6 +107,10 @@ pub struct PrincipalElement {
 pub enum Principal {
     /// `"Principal": "*"`: everyone, including anonymous callers.
     Wildcard,
+    /// `"Principal": "arn:aws:iam::123456789012:root"`: a bare string naming an IAM principal.
+    /// AWS's grammar allows only `*` as a string, but its evaluators read any other string as an
+    /// `AWS` principal; validation reports it.
+    AwsShorthand(Spanned<String>),
     /// `"Principal": {"AWS": …, "Service": …}`, in source order.
     Typed(Vec<(Spanned<PrincipalType>, OneOrMany<Spanned<String>>)>),
 }

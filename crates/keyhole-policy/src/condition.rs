@@ -319,6 +319,8 @@ impl Truth {
 pub enum KeyState<'a> {
     /// The key has this value.
     Present(&'a ContextValue),
+    /// The key is present but its value is not known (what-if analysis).
+    PresentValueUnknown,
     /// The key is not in the request.
     Absent,
     /// The request does not say (what-if analysis).
@@ -326,51 +328,50 @@ pub enum KeyState<'a> {
 }
 
 /// Does one request value satisfy the *positive* form of `op` against one policy value?
-/// `policy` is the policy value after variable substitution.
+/// `policy` is the policy value after variable substitution. `None` when either value is not of
+/// the operator's type (an IP operator on a non-address, an ARN operator on a non-ARN, …): such
+/// a comparison fails for the negated operator too.
 #[must_use]
-pub fn value_matches(op: BaseOperator, policy: &Glob, value: &str) -> bool {
+pub fn value_matches(op: BaseOperator, policy: &Glob, value: &str) -> Option<bool> {
     use BaseOperator::*;
     let literal = || policy.as_literal();
     match op.positive() {
-        StringEquals => literal().is_some_and(|p| p == value),
+        StringEquals => Some(literal().is_some_and(|p| p == value)),
         StringEqualsIgnoreCase => {
-            literal().is_some_and(|p| p.to_lowercase() == value.to_lowercase())
+            Some(literal().is_some_and(|p| p.to_lowercase() == value.to_lowercase()))
         }
-        StringLike => policy.matches(value, Case::Sensitive),
-        ArnEquals | ArnLike => policy.matches_arn(value),
-        BinaryEquals => literal().is_some_and(|p| p == value),
-        Bool => match (literal().as_deref().and_then(parse_bool), parse_bool(value)) {
-            (Some(p), Some(v)) => p == v,
-            _ => false,
-        },
-        IpAddress => literal()
-            .as_deref()
-            .and_then(IpRange::parse)
-            .is_some_and(|r| r.contains(value)),
+        StringLike => Some(policy.matches(value, Case::Sensitive)),
+        ArnEquals | ArnLike => {
+            crate::arn::split_arn(value)?;
+            policy.arn_segments()?;
+            Some(policy.matches_arn(value))
+        }
+        BinaryEquals => Some(literal().is_some_and(|p| p == value)),
+        Bool => Some(literal().as_deref().and_then(parse_bool)? == parse_bool(value)?),
+        IpAddress => {
+            let range = literal().as_deref().and_then(IpRange::parse)?;
+            value.trim().parse::<std::net::IpAddr>().ok()?;
+            Some(range.contains(value))
+        }
         NumericEquals
         | NumericLessThan
         | NumericLessThanEquals
         | NumericGreaterThan
         | NumericGreaterThanEquals => {
-            match (
-                literal().as_deref().and_then(Decimal::parse),
-                Decimal::parse(value),
-            ) {
-                (Some(p), Some(v)) => compare(op.positive(), v.cmp(&p)),
-                _ => false,
-            }
+            let p = literal().as_deref().and_then(Decimal::parse)?;
+            let v = Decimal::parse(value)?;
+            Some(compare(op.positive(), v.cmp(&p)))
         }
         DateEquals
         | DateLessThan
         | DateLessThanEquals
         | DateGreaterThan
         | DateGreaterThanEquals => {
-            match (literal().as_deref().and_then(parse_date), parse_date(value)) {
-                (Some(p), Some(v)) => compare(op.positive(), v.cmp(&p)),
-                _ => false,
-            }
+            let p = literal().as_deref().and_then(parse_date)?;
+            let v = parse_date(value)?;
+            Some(compare(op.positive(), v.cmp(&p)))
         }
-        _ => false,
+        _ => None,
     }
 }
 
@@ -400,14 +401,14 @@ pub fn evaluate_entry<'c>(
     let base = op.base;
     if base == BaseOperator::Null {
         let present = match key {
-            KeyState::Present(_) => true,
+            KeyState::Present(_) | KeyState::PresentValueUnknown => true,
             KeyState::Absent => false,
             KeyState::Unknown => return Truth::Unknown,
         };
         return Truth::from_bool(values.iter().any(|v| parse_bool(v) == Some(!present)));
     }
     let request_values: Vec<&str> = match key {
-        KeyState::Unknown => return Truth::Unknown,
+        KeyState::Unknown | KeyState::PresentValueUnknown => return Truth::Unknown,
         KeyState::Absent => return missing_key(op),
         KeyState::Present(ContextValue::Single(v)) => vec![v.as_str()],
         KeyState::Present(ContextValue::Multi(vs)) => {
@@ -426,16 +427,18 @@ pub fn evaluate_entry<'c>(
         .map(|v| substitute(v, variables_enabled, variable))
         .collect();
     // One request value against all policy values: OR for positive operators, NOR for negated
-    // ones (a policy value whose variable has no value is neither a match nor a non-match: it
-    // makes the negated operator fail, as it cannot vouch that the value differs).
+    // ones (a policy value whose variable has no value, or a comparison between values of the
+    // wrong type, is neither a match nor a non-match: it makes the negated operator fail, as it
+    // cannot vouch that the value differs).
     let one = |value: &str| -> Truth {
         let mut any = Truth::False;
         let mut all_resolved = Truth::True;
         for p in &patterns {
             match p {
-                Substituted::Pattern(g) => {
-                    any = any.or(Truth::from_bool(value_matches(base, g, value)))
-                }
+                Substituted::Pattern(g) => match value_matches(base, g, value) {
+                    Some(m) => any = any.or(Truth::from_bool(m)),
+                    None => all_resolved = all_resolved.and(Truth::False),
+                },
                 Substituted::NoValue { .. } => all_resolved = all_resolved.and(Truth::False),
                 Substituted::Unknown { .. } => {
                     any = any.or(Truth::Unknown);

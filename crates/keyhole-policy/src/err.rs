@@ -164,14 +164,6 @@ pub enum PolicyErrorKind {
         /// What was written.
         value: String,
     },
-    /// A principal given as a string other than `*`.
-    #[error(
-        "a principal given as a string must be `*`, found `{value}`; name a principal as {{\"AWS\": \"{value}\"}}"
-    )]
-    InvalidPrincipalString {
-        /// What was written.
-        value: String,
-    },
     /// A condition operator IAM does not define.
     #[error("unknown condition operator `{value}`")]
     UnknownConditionOperator {

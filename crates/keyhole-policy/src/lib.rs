@@ -16,10 +16,12 @@ mod ast;
 pub mod catalog;
 pub mod condition;
 mod err;
+mod eval;
 pub mod json;
 mod parse;
 pub mod pattern;
 pub mod request;
+pub mod scenario;
 mod span;
 pub mod value;
 pub mod variables;
@@ -29,6 +31,9 @@ pub use ast::{
     Policy, Principal, PrincipalElement, PrincipalType, ResourceElement, Statement, ValueJsonType,
 };
 pub use err::{JsonError, JsonErrorKind, PolicyError, PolicyErrorKind};
+pub use eval::{
+    Decision, EvalOptions, Evaluation, KnownKey, Layer, MatchedStatement, PolicySet, evaluate,
+};
 pub use parse::{PolicyLimits, parse_policy, parse_policy_with, policy_from_json};
 pub use span::{Location, Span, Spanned};
 

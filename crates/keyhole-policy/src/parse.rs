@@ -255,10 +255,7 @@ fn exclusive(first: &mut Option<&'static str>, key: &str, m: &Member) -> Result<
 fn principal(json: &Json, element: &str, limits: PolicyLimits) -> Result<Principal, PolicyError> {
     match &json.kind {
         JsonKind::String(s) if s == "*" => Ok(Principal::Wildcard),
-        JsonKind::String(s) => Err(PolicyError::new(
-            PolicyErrorKind::InvalidPrincipalString { value: s.clone() },
-            json.span,
-        )),
+        JsonKind::String(s) => Ok(Principal::AwsShorthand(Spanned::new(s.clone(), json.span))),
         JsonKind::Object(members) => {
             check_duplicates(members)?;
             if members.is_empty() {

@@ -217,3 +217,91 @@ mod tests {
         ));
     }
 }
+
+/// Is there a string both patterns match? Exact for `*`/`?` globs (dynamic programming over
+/// pairs of positions, O(|a|·|b|) time and space).
+#[must_use]
+pub fn tokens_overlap(a: &[Token], b: &[Token]) -> bool {
+    let (n, m) = (a.len(), b.len());
+    // reach[i][j]: some word takes `a` to position i and `b` to position j.
+    let mut reach = vec![false; (n + 1) * (m + 1)];
+    let idx = |i: usize, j: usize| i * (m + 1) + j;
+    if let Some(r) = reach.get_mut(0) {
+        *r = true;
+    }
+    for i in 0..=n {
+        for j in 0..=m {
+            if !reach.get(idx(i, j)).copied().unwrap_or(false) {
+                continue;
+            }
+            let mut set = |i: usize, j: usize| {
+                if let Some(r) = reach.get_mut(idx(i, j)) {
+                    *r = true;
+                }
+            };
+            let (ta, tb) = (a.get(i), b.get(j));
+            // A star may match the empty string.
+            if ta == Some(&Token::Star) {
+                set(i + 1, j);
+            }
+            if tb == Some(&Token::Star) {
+                set(i, j + 1);
+            }
+            // Consume one character on both sides.
+            if let (Some(x), Some(y)) = (ta, tb) {
+                let compatible = match (x, y) {
+                    (Token::Char(c), Token::Char(d)) => c == d,
+                    _ => true,
+                };
+                if compatible {
+                    let ni = if *x == Token::Star { i } else { i + 1 };
+                    let nj = if *y == Token::Star { j } else { j + 1 };
+                    if (ni, nj) != (i, j) {
+                        set(ni, nj);
+                    } else {
+                        // Two stars eating one character each stay in place; nothing new.
+                    }
+                }
+            }
+        }
+    }
+    // Stars that loop in place can only be reached in forward order, so one pass suffices:
+    // every transition increases i or j.
+    reach.get(idx(n, m)).copied().unwrap_or(false)
+}
+
+/// Does every string matched by `specific` also match `general`? Sound, and exact for the
+/// patterns IAM policies use: `specific`'s wildcards are treated as symbols that only a `*` of
+/// `general` (or, for `?`, a `?`) can absorb.
+#[must_use]
+pub fn tokens_cover(general: &[Token], specific: &[Token]) -> bool {
+    let (n, m) = (general.len(), specific.len());
+    let mut reach = vec![false; (n + 1) * (m + 1)];
+    let idx = |i: usize, j: usize| i * (m + 1) + j;
+    if let Some(r) = reach.get_mut(0) {
+        *r = true;
+    }
+    for i in 0..=n {
+        for j in 0..=m {
+            if !reach.get(idx(i, j)).copied().unwrap_or(false) {
+                continue;
+            }
+            let mut set = |i: usize, j: usize| {
+                if let Some(r) = reach.get_mut(idx(i, j)) {
+                    *r = true;
+                }
+            };
+            match (general.get(i), specific.get(j)) {
+                (Some(Token::Star), Some(_)) => {
+                    set(i + 1, j);
+                    set(i, j + 1);
+                }
+                (Some(Token::Star), None) => set(i + 1, j),
+                (Some(Token::AnyOne), Some(Token::Char(_) | Token::AnyOne)) => set(i + 1, j + 1),
+                (Some(Token::Char(c)), Some(Token::Char(d))) if c == d => set(i + 1, j + 1),
+                _ => {}
+            }
+        }
+    }
+    reach.get(idx(n, m)).copied().unwrap_or(false)
+}

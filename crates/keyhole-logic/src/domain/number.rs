@@ -167,6 +167,7 @@ impl Ord for Decimal {
         let lifted = pow10(large.scale - small.scale).and_then(|p| small.mantissa.checked_mul(p));
         let ordering = match lifted {
             Some(m) => m.cmp(&large.mantissa),
+            None if small.mantissa == 0 => 0.cmp(&large.mantissa),
             None => small.mantissa.cmp(&0),
         };
         if flipped {
