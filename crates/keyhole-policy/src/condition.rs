@@ -305,7 +305,7 @@ impl Truth {
 
     /// Negation.
     #[must_use]
-    pub fn not(self) -> Truth {
+    pub fn negate(self) -> Truth {
         match self {
             Truth::True => Truth::False,
             Truth::False => Truth::True,
@@ -447,7 +447,7 @@ pub fn evaluate_entry<'c>(
             }
         }
         if base.is_negated() {
-            any.not().and(all_resolved)
+            any.negate().and(all_resolved)
         } else {
             any
         }

@@ -348,11 +348,11 @@ impl Evaluator<'_> {
 
         // 3. Guardrails.
         let mut allowed = grant;
-        if let Some(s) = session {
-            if s != LayerResult::Allowed {
-                reasons.push("the session policy does not allow the request".to_owned());
-                allowed = false;
-            }
+        if let Some(s) = session
+            && s != LayerResult::Allowed
+        {
+            reasons.push("the session policy does not allow the request".to_owned());
+            allowed = false;
         }
         for (level, r) in scps.iter().enumerate() {
             if *r != LayerResult::Allowed {
@@ -372,11 +372,11 @@ impl Evaluator<'_> {
                 allowed = false;
             }
         }
-        if let Some(e) = endpoint {
-            if e != LayerResult::Allowed {
-                reasons.push("the VPC endpoint policy does not allow the request".to_owned());
-                allowed = false;
-            }
+        if let Some(e) = endpoint
+            && e != LayerResult::Allowed
+        {
+            reasons.push("the VPC endpoint policy does not allow the request".to_owned());
+            allowed = false;
         }
         let decision = if allowed {
             Decision::Allowed
@@ -512,11 +512,11 @@ impl Evaluator<'_> {
         effect: Effect,
     ) -> (bool, PrincipalMatch) {
         let (truth, pm) = self.statement_truth(layer, policy, st, effect);
-        let applies = match (truth, effect) {
-            (Truth::True, _) => true,
-            (Truth::Unknown, Effect::Allow) => true,
-            _ => false,
-        };
+        // An unknown condition counts for an Allow (it may hold) but not for a Deny.
+        let applies = matches!(
+            (truth, effect),
+            (Truth::True, _) | (Truth::Unknown, Effect::Allow)
+        );
         (applies, pm)
     }
 
@@ -603,7 +603,7 @@ impl Evaluator<'_> {
                         r.value.negated,
                     ));
                 }
-                if r.value.negated { any.not() } else { any }
+                if r.value.negated { any.negate() } else { any }
             }
         };
         if resource == Truth::False {
@@ -865,18 +865,16 @@ fn aws_principal_match(value: &str, caller: &crate::arn::Arn, what_if: bool) -> 
                 .resource
                 .strip_prefix("assumed-role/")
                 .and_then(|r| r.split('/').next()),
-        ) {
-            if role == session_role {
-                return PrincipalMatch::SessionParent;
-            }
+        ) && role == session_role
+        {
+            return PrincipalMatch::SessionParent;
         }
         if let (Some(user), Some(fed)) = (
             name("user/", &named.resource),
             caller.resource.strip_prefix("federated-user/"),
-        ) {
-            if user == fed {
-                return PrincipalMatch::SessionParent;
-            }
+        ) && user == fed
+        {
+            return PrincipalMatch::SessionParent;
         }
     }
     if what_if && named.service == "sts" {

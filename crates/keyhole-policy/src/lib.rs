@@ -18,8 +18,10 @@ pub mod condition;
 mod err;
 mod eval;
 pub mod json;
+mod kind;
 mod parse;
 pub mod pattern;
+mod print;
 pub mod request;
 pub mod scenario;
 mod span;
@@ -34,7 +36,9 @@ pub use err::{JsonError, JsonErrorKind, PolicyError, PolicyErrorKind};
 pub use eval::{
     Decision, EvalOptions, Evaluation, KnownKey, Layer, MatchedStatement, PolicySet, evaluate,
 };
+pub use kind::{KindIssue, PolicyKind, check_kind};
 pub use parse::{PolicyLimits, parse_policy, parse_policy_with, policy_from_json};
+pub use print::print_policy;
 pub use span::{Location, Span, Spanned};
 
 /// The current policy language version.

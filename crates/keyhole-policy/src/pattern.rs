@@ -196,28 +196,6 @@ pub fn has_wildcard(s: &str) -> bool {
     s.contains(['*', '?'])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn basics() {
-        assert!(wildcard_match("*", "", Case::Sensitive));
-        assert!(wildcard_match("a*c", "abbbc", Case::Sensitive));
-        assert!(wildcard_match("a?c", "abc", Case::Sensitive));
-        assert!(!wildcard_match("a?c", "ac", Case::Sensitive));
-        assert!(!wildcard_match("abc", "ABC", Case::Sensitive));
-        assert!(wildcard_match("s3:Get*", "S3:GETOBJECT", Case::Insensitive));
-        assert!(wildcard_match("*a*b*", "xxaxxbxx", Case::Sensitive));
-        assert!(!wildcard_match("*a*b", "xxaxxbxx", Case::Sensitive));
-        assert!(wildcard_match(
-            "arn:aws:s3:::b/*",
-            "arn:aws:s3:::b/x/y:z",
-            Case::Sensitive
-        ));
-    }
-}
-
 /// Is there a string both patterns match? Exact for `*`/`?` globs (dynamic programming over
 /// pairs of positions, O(|a|·|b|) time and space).
 #[must_use]
@@ -304,4 +282,26 @@ pub fn tokens_cover(general: &[Token], specific: &[Token]) -> bool {
         }
     }
     reach.get(idx(n, m)).copied().unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basics() {
+        assert!(wildcard_match("*", "", Case::Sensitive));
+        assert!(wildcard_match("a*c", "abbbc", Case::Sensitive));
+        assert!(wildcard_match("a?c", "abc", Case::Sensitive));
+        assert!(!wildcard_match("a?c", "ac", Case::Sensitive));
+        assert!(!wildcard_match("abc", "ABC", Case::Sensitive));
+        assert!(wildcard_match("s3:Get*", "S3:GETOBJECT", Case::Insensitive));
+        assert!(wildcard_match("*a*b*", "xxaxxbxx", Case::Sensitive));
+        assert!(!wildcard_match("*a*b", "xxaxxbxx", Case::Sensitive));
+        assert!(wildcard_match(
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/x/y:z",
+            Case::Sensitive
+        ));
+    }
 }

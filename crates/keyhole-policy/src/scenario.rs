@@ -379,3 +379,92 @@ pub fn resource_account_of(resource: &str) -> Option<String> {
         .map(|a| a.account)
         .filter(|a| !a.is_empty())
 }
+
+/// A policy-kind rule that a scenario's policy breaks (AWS would reject that policy).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ScenarioWarning {
+    /// Which policy: `identityPolicies[0]`, `resourcePolicy`, `scps[1][0]`, …
+    pub policy: String,
+    /// The rule broken.
+    pub message: String,
+    /// Where, in the scenario text.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Scenario {
+    /// Checks every policy against the rules of its layer's kind.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<ScenarioWarning> {
+        use crate::kind::{PolicyKind, check_kind};
+        let p = &self.policies;
+        let assume = self
+            .request
+            .action
+            .to_ascii_lowercase()
+            .starts_with("sts:assumerole");
+        let mut named: Vec<(String, &Policy, PolicyKind)> = Vec::new();
+        named.extend(
+            p.identity
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("identityPolicies[{i}]"), x, PolicyKind::Identity)),
+        );
+        if let Some(r) = &p.resource {
+            named.push((
+                "resourcePolicy".to_owned(),
+                r,
+                if assume {
+                    PolicyKind::RoleTrust
+                } else {
+                    PolicyKind::Resource
+                },
+            ));
+        }
+        named.extend(p.permission_boundary.iter().enumerate().map(|(i, x)| {
+            (
+                format!("permissionBoundary[{i}]"),
+                x,
+                PolicyKind::PermissionBoundary,
+            )
+        }));
+        if let Some(s) = &p.session {
+            named.push(("sessionPolicy".to_owned(), s, PolicyKind::Session));
+        }
+        for (l, level) in p.scps.iter().enumerate() {
+            named.extend(
+                level
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| (format!("scps[{l}][{i}]"), x, PolicyKind::ServiceControl)),
+            );
+        }
+        for (l, level) in p.rcps.iter().enumerate() {
+            named.extend(
+                level
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| (format!("rcps[{l}][{i}]"), x, PolicyKind::ResourceControl)),
+            );
+        }
+        named.extend(p.vpc_endpoint.iter().enumerate().map(|(i, x)| {
+            (
+                format!("vpcEndpointPolicy[{i}]"),
+                x,
+                PolicyKind::VpcEndpoint,
+            )
+        }));
+        named
+            .into_iter()
+            .flat_map(|(name, policy, kind)| {
+                check_kind(policy, kind)
+                    .into_iter()
+                    .map(move |issue| ScenarioWarning {
+                        policy: name.clone(),
+                        message: issue.message,
+                        span: issue.span,
+                    })
+            })
+            .collect()
+    }
+}

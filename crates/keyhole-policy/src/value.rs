@@ -85,10 +85,10 @@ pub type Instant = i128;
 #[must_use]
 pub fn parse_date(text: &str) -> Option<Instant> {
     let t = text.trim();
-    if let Some(d) = Decimal::parse(t) {
-        if !t.contains('-') || t.starts_with('-') {
-            return epoch_seconds(&d);
-        }
+    if let Some(d) = Decimal::parse(t)
+        && (!t.contains('-') || t.starts_with('-'))
+    {
+        return epoch_seconds(&d);
     }
     if let Ok(ts) = t.parse::<jiff::Timestamp>() {
         return Some(ts.as_nanosecond());

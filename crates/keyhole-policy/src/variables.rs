@@ -139,6 +139,7 @@ pub fn substitute<'c>(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::panic)]
     use super::*;
     use crate::pattern::Case;
 
@@ -152,7 +153,7 @@ mod tests {
             }
         };
         let Substituted::Pattern(g) = substitute("home/${aws:username}/*", true, look) else {
-            return assert!(false);
+            panic!("expected a pattern");
         };
         assert!(g.matches("home/Bob*/x", Case::Sensitive));
         assert!(!g.matches("home/Bobby/x", Case::Sensitive));
@@ -161,11 +162,11 @@ mod tests {
             Substituted::NoValue { .. }
         ));
         let Substituted::Pattern(g) = substitute("${aws:userid, 'none'}-${*}", true, look) else {
-            return assert!(false);
+            panic!("expected a pattern");
         };
         assert_eq!(g.as_literal().as_deref(), Some("none-*"));
         let Substituted::Pattern(g) = substitute("${aws:username}", false, look) else {
-            return assert!(false);
+            panic!("expected a pattern");
         };
         assert_eq!(g.as_literal().as_deref(), Some("${aws:username}"));
     }
