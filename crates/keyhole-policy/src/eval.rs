@@ -243,16 +243,14 @@ impl Evaluator<'_> {
         } else {
             Vec::new()
         };
-        let rcps: Vec<LayerResult> = if matches!(req.principal, RequestPrincipal::Service(_)) {
-            Vec::new()
-        } else {
-            policies
-                .rcps
-                .iter()
-                .enumerate()
-                .map(|(level, ps)| self.layer(Layer::Rcp, Some(level), ps).0)
-                .collect()
-        };
+        // RCPs restrict every caller, service principals included (AWS's data-perimeter RCPs
+        // exempt services explicitly with `aws:PrincipalIsAWSService`).
+        let rcps: Vec<LayerResult> = policies
+            .rcps
+            .iter()
+            .enumerate()
+            .map(|(level, ps)| self.layer(Layer::Rcp, Some(level), ps).0)
+            .collect();
         let endpoint = (!policies.vpc_endpoint.is_empty()).then(|| {
             self.layer(Layer::VpcEndpoint, None, &policies.vpc_endpoint)
                 .0
