@@ -922,22 +922,23 @@ fn pad_short_arn(glob: Glob, layer: Layer) -> Option<Glob> {
     Some(g)
 }
 
-fn globs_overlap_arn(policy: &Glob, request: &Glob) -> bool {
+/// Applies a pattern-pair test segment by segment when both sides are ARN patterns (so wildcards
+/// in the first five segments stay inside their segment), else to the whole strings.
+fn per_arn_segment(
+    policy: &Glob,
+    request: &Glob,
+    test: fn(&[crate::pattern::Token], &[crate::pattern::Token]) -> bool,
+) -> bool {
     match (policy.arn_segments(), request.arn_segments()) {
-        (Some(p), Some(r)) => p
-            .iter()
-            .zip(r.iter())
-            .all(|(a, b)| crate::pattern::tokens_overlap(a, b)),
-        _ => crate::pattern::tokens_overlap(policy.tokens(), request.tokens()),
+        (Some(p), Some(r)) => p.iter().zip(r.iter()).all(|(a, b)| test(a, b)),
+        _ => test(policy.tokens(), request.tokens()),
     }
 }
 
+fn globs_overlap_arn(policy: &Glob, request: &Glob) -> bool {
+    per_arn_segment(policy, request, crate::pattern::tokens_overlap)
+}
+
 fn glob_covers_arn(policy: &Glob, request: &Glob) -> bool {
-    match (policy.arn_segments(), request.arn_segments()) {
-        (Some(p), Some(r)) => p
-            .iter()
-            .zip(r.iter())
-            .all(|(a, b)| crate::pattern::tokens_cover(a, b)),
-        _ => crate::pattern::tokens_cover(policy.tokens(), request.tokens()),
-    }
+    per_arn_segment(policy, request, crate::pattern::tokens_cover)
 }

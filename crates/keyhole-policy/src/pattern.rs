@@ -200,52 +200,30 @@ pub fn has_wildcard(s: &str) -> bool {
 /// pairs of positions, O(|a|·|b|) time and space).
 #[must_use]
 pub fn tokens_overlap(a: &[Token], b: &[Token]) -> bool {
-    let (n, m) = (a.len(), b.len());
-    // reach[i][j]: some word takes `a` to position i and `b` to position j.
-    let mut reach = vec![false; (n + 1) * (m + 1)];
-    let idx = |i: usize, j: usize| i * (m + 1) + j;
-    if let Some(r) = reach.get_mut(0) {
-        *r = true;
-    }
-    for i in 0..=n {
-        for j in 0..=m {
-            if !reach.get(idx(i, j)).copied().unwrap_or(false) {
-                continue;
-            }
-            let mut set = |i: usize, j: usize| {
-                if let Some(r) = reach.get_mut(idx(i, j)) {
-                    *r = true;
-                }
+    // From (i, j), some word can take `a` to i and `b` to j. Every step moves i or j forward.
+    reachable(a.len(), b.len(), |i, j, next| {
+        let (ta, tb) = (a.get(i), b.get(j));
+        // A star may match the empty string.
+        if ta == Some(&Token::Star) {
+            next(i + 1, j);
+        }
+        if tb == Some(&Token::Star) {
+            next(i, j + 1);
+        }
+        // Both sides consume one character (a star stays where it is).
+        if let (Some(x), Some(y)) = (ta, tb) {
+            let compatible = match (x, y) {
+                (Token::Char(c), Token::Char(d)) => c == d,
+                _ => true,
             };
-            let (ta, tb) = (a.get(i), b.get(j));
-            // A star may match the empty string.
-            if ta == Some(&Token::Star) {
-                set(i + 1, j);
-            }
-            if tb == Some(&Token::Star) {
-                set(i, j + 1);
-            }
-            // Consume one character on both sides.
-            if let (Some(x), Some(y)) = (ta, tb) {
-                let compatible = match (x, y) {
-                    (Token::Char(c), Token::Char(d)) => c == d,
-                    _ => true,
-                };
-                if compatible {
-                    let ni = if *x == Token::Star { i } else { i + 1 };
-                    let nj = if *y == Token::Star { j } else { j + 1 };
-                    if (ni, nj) != (i, j) {
-                        set(ni, nj);
-                    } else {
-                        // Two stars eating one character each stay in place; nothing new.
-                    }
-                }
+            let ni = if *x == Token::Star { i } else { i + 1 };
+            let nj = if *y == Token::Star { j } else { j + 1 };
+            // Two stars eating one character each stay in place: nothing new.
+            if compatible && (ni, nj) != (i, j) {
+                next(ni, nj);
             }
         }
-    }
-    // Stars that loop in place can only be reached in forward order, so one pass suffices:
-    // every transition increases i or j.
-    reach.get(idx(n, m)).copied().unwrap_or(false)
+    })
 }
 
 /// Does every string matched by `specific` also match `general`? Sound, and exact for the
@@ -253,55 +231,69 @@ pub fn tokens_overlap(a: &[Token], b: &[Token]) -> bool {
 /// `general` (or, for `?`, a `?`) can absorb.
 #[must_use]
 pub fn tokens_cover(general: &[Token], specific: &[Token]) -> bool {
-    let (n, m) = (general.len(), specific.len());
-    let mut reach = vec![false; (n + 1) * (m + 1)];
-    let idx = |i: usize, j: usize| i * (m + 1) + j;
+    reachable(general.len(), specific.len(), |i, j, next| {
+        match (general.get(i), specific.get(j)) {
+            (Some(Token::Star), Some(_)) => {
+                next(i + 1, j);
+                next(i, j + 1);
+            }
+            (Some(Token::Star), None) => next(i + 1, j),
+            (Some(Token::AnyOne), Some(Token::Char(_) | Token::AnyOne)) => next(i + 1, j + 1),
+            (Some(Token::Char(c)), Some(Token::Char(d))) if c == d => next(i + 1, j + 1),
+            _ => {}
+        }
+    })
+}
+
+/// Whether (n, m) is reachable from (0, 0) in the grid of position pairs, where `step` names the
+/// successors of a pair. INVARIANT: every successor is at or after its pair in row-major order,
+/// so one row-major pass visits each reachable pair after all its predecessors.
+fn reachable(
+    n: usize,
+    m: usize,
+    step: impl Fn(usize, usize, &mut dyn FnMut(usize, usize)),
+) -> bool {
+    let width = m + 1;
+    let mut reach = vec![false; (n + 1) * width];
     if let Some(r) = reach.get_mut(0) {
         *r = true;
     }
     for i in 0..=n {
         for j in 0..=m {
-            if !reach.get(idx(i, j)).copied().unwrap_or(false) {
+            if !reach.get(i * width + j).copied().unwrap_or(false) {
                 continue;
             }
-            let mut set = |i: usize, j: usize| {
-                if let Some(r) = reach.get_mut(idx(i, j)) {
-                    *r = true;
+            step(i, j, &mut |ni, nj| {
+                if ni <= n && nj <= m {
+                    if let Some(r) = reach.get_mut(ni * width + nj) {
+                        *r = true;
+                    }
                 }
-            };
-            match (general.get(i), specific.get(j)) {
-                (Some(Token::Star), Some(_)) => {
-                    set(i + 1, j);
-                    set(i, j + 1);
-                }
-                (Some(Token::Star), None) => set(i + 1, j),
-                (Some(Token::AnyOne), Some(Token::Char(_) | Token::AnyOne)) => set(i + 1, j + 1),
-                (Some(Token::Char(c)), Some(Token::Char(d))) if c == d => set(i + 1, j + 1),
-                _ => {}
-            }
+            });
         }
     }
-    reach.get(idx(n, m)).copied().unwrap_or(false)
+    reach.get(n * width + m).copied().unwrap_or(false)
 }
 
 #[cfg(test)]
-mod tests {
+mod pair_tests {
     use super::*;
 
+    fn t(s: &str) -> Vec<Token> {
+        Glob::parse(s).tokens().to_vec()
+    }
+
     #[test]
-    fn basics() {
-        assert!(wildcard_match("*", "", Case::Sensitive));
-        assert!(wildcard_match("a*c", "abbbc", Case::Sensitive));
-        assert!(wildcard_match("a?c", "abc", Case::Sensitive));
-        assert!(!wildcard_match("a?c", "ac", Case::Sensitive));
-        assert!(!wildcard_match("abc", "ABC", Case::Sensitive));
-        assert!(wildcard_match("s3:Get*", "S3:GETOBJECT", Case::Insensitive));
-        assert!(wildcard_match("*a*b*", "xxaxxbxx", Case::Sensitive));
-        assert!(!wildcard_match("*a*b", "xxaxxbxx", Case::Sensitive));
-        assert!(wildcard_match(
-            "arn:aws:s3:::b/*",
-            "arn:aws:s3:::b/x/y:z",
-            Case::Sensitive
-        ));
+    fn overlap_and_cover() {
+        assert!(tokens_overlap(&t("a*c"), &t("*bc")));
+        assert!(!tokens_overlap(&t("a*"), &t("b*")));
+        assert!(tokens_overlap(&t("*"), &t("")));
+        assert!(tokens_overlap(&t("a?c"), &t("*b*")));
+        assert!(!tokens_overlap(&t("ab"), &t("a")));
+        assert!(tokens_cover(&t("public/*"), &t("public/secret/*")));
+        assert!(!tokens_cover(&t("public/secret/*"), &t("public/*")));
+        assert!(tokens_cover(&t("a?c"), &t("a?c")));
+        assert!(!tokens_cover(&t("abc"), &t("a?c")));
+        assert!(tokens_cover(&t("*"), &t("x*y?z")));
     }
 }
