@@ -264,10 +264,11 @@ fn reachable(
                 continue;
             }
             step(i, j, &mut |ni, nj| {
-                if ni <= n && nj <= m {
-                    if let Some(r) = reach.get_mut(ni * width + nj) {
-                        *r = true;
-                    }
+                if ni <= n
+                    && nj <= m
+                    && let Some(r) = reach.get_mut(ni * width + nj)
+                {
+                    *r = true;
                 }
             });
         }
