@@ -204,6 +204,38 @@ pub fn evaluate(request: &Request, policies: &PolicySet, options: &EvalOptions) 
     ev.run(policies)
 }
 
+/// Evaluates one policy on its own, as a policy of `layer`: `ExplicitlyDenied` when a Deny
+/// statement applies, `Allowed` when an Allow does, else `ImplicitlyDenied`. For resource-based
+/// layers a statement applies when its `Principal` names the caller in any way (its ARN, its
+/// role, its account, or `*`). None of the chain's rules (same- vs cross-account, guardrails,
+/// AWS-owned resources) is applied: this is the meaning of "the policy allows the request" in
+/// policy comparisons.
+#[must_use]
+pub fn evaluate_policy(
+    policy: &Policy,
+    layer: Layer,
+    request: &Request,
+    options: &EvalOptions,
+) -> Decision {
+    let wildcard_only = options.wildcard_only_action.unwrap_or_else(|| {
+        crate::catalog::service_catalog()
+            .action(&request.action)
+            .is_some_and(|(_, a)| a.is_wildcard_only())
+    });
+    let mut ev = Evaluator {
+        request,
+        options,
+        has_boundary: false,
+        wildcard_only,
+        matched: Vec::new(),
+    };
+    match ev.layer(layer, None, std::slice::from_ref(policy)).0 {
+        LayerResult::Denied => Decision::ExplicitlyDenied,
+        LayerResult::Allowed => Decision::Allowed,
+        LayerResult::NotAllowed => Decision::ImplicitlyDenied,
+    }
+}
+
 impl Evaluator<'_> {
     fn run(&mut self, policies: &PolicySet) -> Evaluation {
         let req = self.request;

@@ -35,6 +35,7 @@ pub use ast::{
 pub use err::{JsonError, JsonErrorKind, PolicyError, PolicyErrorKind};
 pub use eval::{
     Decision, EvalOptions, Evaluation, KnownKey, Layer, MatchedStatement, PolicySet, evaluate,
+    evaluate_policy,
 };
 pub use kind::{KindIssue, PolicyKind, check_kind};
 pub use parse::{PolicyLimits, parse_policy, parse_policy_with, policy_from_json};

@@ -122,3 +122,29 @@ fn get_caller_identity_cannot_be_denied() {
         "request": {"principal": "arn:aws:iam::111122223333:user/a", "action": "sts:GetCallerIdentity"}}"#;
     assert_eq!(decide(s), Decision::Allowed);
 }
+
+#[test]
+fn a_single_policy_is_judged_by_its_statements_alone() {
+    use keyhole_policy::{EvalOptions, Layer, evaluate_policy, parse_policy};
+    let s = parse_scenario(
+        r#"{"request": {"principal": "arn:aws:iam::444455556666:user/x", "action": "sts:GetCallerIdentity", "resource": "*"}}"#,
+    )
+    .unwrap();
+    let deny = parse_policy(r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}"#)
+        .unwrap();
+    let opts = EvalOptions::default();
+    // The chain always allows GetCallerIdentity; the policy on its own denies it.
+    assert_eq!(
+        evaluate_policy(&deny, Layer::Identity, &s.request, &opts),
+        Decision::ExplicitlyDenied
+    );
+    let grant = parse_policy(r#"{"Statement": {"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "sts:*", "Resource": "*"}}"#).unwrap();
+    assert_eq!(
+        evaluate_policy(&grant, Layer::Resource, &s.request, &opts),
+        Decision::Allowed
+    );
+    assert_eq!(
+        evaluate_policy(&grant, Layer::Identity, &s.request, &opts),
+        Decision::Allowed
+    );
+}
