@@ -468,3 +468,39 @@ impl Scenario {
             .collect()
     }
 }
+
+/// A request in the scenario's `request` shape, so that a witness can be pasted into a scenario
+/// and simulated. [`parse_scenario`] reads it back to the same request.
+#[must_use]
+pub fn request_to_json(request: &Request) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let principal = match &request.principal {
+        RequestPrincipal::Aws { arn } => Value::String(arn.to_string()),
+        RequestPrincipal::Service(s) => json!({"type": "Service", "id": s}),
+        RequestPrincipal::Federated(s) => json!({"type": "Federated", "id": s}),
+        RequestPrincipal::CanonicalUser(s) => json!({"type": "CanonicalUser", "id": s}),
+        RequestPrincipal::Anonymous => Value::String("anonymous".to_owned()),
+    };
+    let context: Map<String, Value> = request
+        .context
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                ContextValue::Single(s) => Value::String(s.clone()),
+                ContextValue::Multi(vs) => {
+                    Value::Array(vs.iter().cloned().map(Value::String).collect())
+                }
+            };
+            (k.to_owned(), v)
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("principal".into(), principal);
+    out.insert("action".into(), Value::String(request.action.clone()));
+    out.insert("resource".into(), Value::String(request.resource.clone()));
+    if let Some(a) = &request.resource_account {
+        out.insert("resourceAccount".into(), Value::String(a.clone()));
+    }
+    out.insert("context".into(), Value::Object(context));
+    Value::Object(out)
+}

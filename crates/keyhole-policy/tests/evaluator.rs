@@ -148,3 +148,25 @@ fn a_single_policy_is_judged_by_its_statements_alone() {
         Decision::Allowed
     );
 }
+
+#[test]
+fn request_json_reads_back_to_the_same_request() {
+    use keyhole_policy::scenario::request_to_json;
+    for principal in [
+        r#""arn:aws:sts::111122223333:assumed-role/r/s""#,
+        r#""anonymous""#,
+        r#"{"type": "Service", "id": "sns.amazonaws.com"}"#,
+        r#"{"type": "Federated", "id": "accounts.google.com"}"#,
+    ] {
+        let text = format!(
+            r#"{{"request": {{"principal": {principal}, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "resourceAccount": "444455556666",
+                "context": {{"aws:SourceIp": "203.0.113.9", "aws:TagKeys": ["a", "b"]}}}}}}"#
+        );
+        let first = parse_scenario(&text).unwrap().request;
+        let again =
+            parse_scenario(&serde_json::json!({"request": request_to_json(&first)}).to_string())
+                .unwrap()
+                .request;
+        assert_eq!(again, first);
+    }
+}
