@@ -32,11 +32,39 @@
 //! # }
 //! ```
 
+//! On top of the domains sits the first slice of the engine (ENGINE.md §4–§6): a policy is
+//! encoded as a Boolean formula over tests on the request's variables (action, resource,
+//! principal, condition keys), each variable's domain is split into atoms, and a decision
+//! diagram over atom indices answers [`satisfiable`] and [`allowed_but_not`] with an
+//! [`Answer`]: a witness request, `No`, or `Unknown` with the reason.
+//!
+//! ```
+//! use keyhole_logic::{Answer, QueryOptions, allowed_but_not, satisfiable};
+//! use keyhole_policy::parse_policy;
+//!
+//! let old = parse_policy(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+//!     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}}"#).unwrap();
+//! let new = parse_policy(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+//!     "Action": "s3:Get*", "Resource": "arn:aws:s3:::bucket/*"}}"#).unwrap();
+//! assert!(matches!(satisfiable(&old, &QueryOptions::default()), Answer::Yes(_)));
+//! let Answer::Yes(witness) = allowed_but_not(&new, &old, &QueryOptions::default()) else {
+//!     panic!("NEW allows more")
+//! };
+//! assert!(witness.action.starts_with("s3:Get"));
+//! assert_eq!(allowed_but_not(&old, &new, &QueryOptions::default()), Answer::No);
+//! ```
+
 #![deny(missing_docs)]
 
+mod atoms;
+mod compare;
 mod domain;
+mod encode;
 mod err;
+mod mdd;
+mod query;
 
+pub use compare::{Comparison, Relation, compare};
 pub use domain::date::{DateSet, Timestamp};
 pub use domain::finite::{Finite, FiniteSet};
 pub use domain::glob::{Alphabet, AlphabetBuilder, Case, DEFAULT_MAX_STATES, GlobToken, StringSet};
@@ -44,3 +72,7 @@ pub use domain::interval::{Interval, IntervalSet, Point};
 pub use domain::ip::{Ip, IpSet};
 pub use domain::number::{Decimal, NumberSet};
 pub use err::DomainError;
+pub use query::{
+    Answer, Limits, PolicyKind, QueryOptions, Restriction, Witness, allowed_but_not,
+    representative_requests, satisfiable,
+};

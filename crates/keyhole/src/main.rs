@@ -35,6 +35,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Is NEW more permissive than OLD? Decides exactly whether each policy allows a request the
+    /// other denies, with a witness request for each direction.
+    ///
+    /// Relations: equivalent, less, more, incomparable, or unknown (with the reason) when a
+    /// construct is not decided exactly. Exits 0 whatever the relation, 2 on bad input.
+    Compare {
+        /// The old policy (JSON).
+        old: PathBuf,
+        /// The new policy (JSON).
+        new: PathBuf,
+        /// How the policies are used.
+        #[arg(long = "policy-type", value_enum, default_value_t = PolicyTypeArg::Auto)]
+        policy_type: PolicyTypeArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PolicyTypeArg {
+    /// Resource policy if either policy names a principal, else identity policy.
+    Auto,
+    /// Identity-based policies: the caller is an IAM principal of the resource's account.
+    Identity,
+    /// Resource-based policies: the caller is any principal the policy names.
+    Resource,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -52,6 +79,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate { scenario, format } => simulate_all(&scenario, format),
+        Command::Compare { old, new, policy_type, format } => compare_cmd(&old, &new, policy_type, format),
     };
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -216,4 +244,73 @@ fn principal_text(p: &keyhole_policy::request::RequestPrincipal) -> String {
         CanonicalUser(s) => format!("canonical user {s}"),
         Anonymous => "anonymous".to_owned(),
     }
+}
+
+fn compare_cmd(old: &Path, new: &Path, kind: PolicyTypeArg, format: Format) -> Result<Result<(), InputError>> {
+    let mut policies = Vec::with_capacity(2);
+    for path in [old, new] {
+        let text = match read(path)? {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        match keyhole_policy::parse_policy(&text) {
+            Ok(p) => policies.push(p),
+            Err(e) => {
+                let at = e.span.location(&text);
+                return Ok(Err(InputError(format!("{}:{}:{}: {}", path.display(), at.line, at.column + 1, e.kind))));
+            }
+        }
+    }
+    let (Some(old_p), Some(new_p)) = (policies.first(), policies.get(1)) else {
+        return Ok(Err(InputError("two policies are needed".to_owned())));
+    };
+    let kind = match kind {
+        PolicyTypeArg::Identity => keyhole_logic::PolicyKind::Identity,
+        PolicyTypeArg::Resource => keyhole_logic::PolicyKind::Resource,
+        PolicyTypeArg::Auto => {
+            let names_principals = |p: &keyhole_policy::Policy| p.statements.iter().any(|s| s.value.principal.is_some());
+            if names_principals(old_p) || names_principals(new_p) {
+                keyhole_logic::PolicyKind::Resource
+            } else {
+                keyhole_logic::PolicyKind::Identity
+            }
+        }
+    };
+    let options = keyhole_logic::QueryOptions { kind, ..Default::default() };
+    let c = keyhole_logic::compare(old_p, new_p, &options);
+    let witness = |r: &Option<keyhole_policy::request::Request>| r.as_ref().map_or(serde_json::Value::Null, keyhole_policy::scenario::request_to_json);
+    let out = match format {
+        Format::Json => {
+            let mut v = serde_json::json!({
+                "relation": c.relation.as_str(),
+                "newAllowsButOldDenies": witness(&c.new_allows_but_old_denies),
+                "oldAllowsButNewDenies": witness(&c.old_allows_but_new_denies),
+            });
+            if !c.unknown_reasons.is_empty() && let Some(obj) = v.as_object_mut() {
+                obj.insert("unknownReasons".into(), serde_json::json!(c.unknown_reasons));
+            }
+            serde_json::to_string(&v)? + "\n"
+        }
+        Format::Text => {
+            let mut s = format!("NEW is {} compared with OLD\n", match c.relation {
+                keyhole_logic::Relation::Equivalent => "equivalent (allows exactly the same requests)",
+                keyhole_logic::Relation::Less => "less permissive",
+                keyhole_logic::Relation::More => "more permissive",
+                keyhole_logic::Relation::Incomparable => "incomparable (each allows requests the other denies)",
+                keyhole_logic::Relation::Unknown => "unknown (not decided exactly)",
+            });
+            if let Some(r) = &c.new_allows_but_old_denies {
+                s.push_str(&format!("NEW allows, OLD denies: {}\n", serde_json::to_string(&keyhole_policy::scenario::request_to_json(r))?));
+            }
+            if let Some(r) = &c.old_allows_but_new_denies {
+                s.push_str(&format!("OLD allows, NEW denies: {}\n", serde_json::to_string(&keyhole_policy::scenario::request_to_json(r))?));
+            }
+            for reason in &c.unknown_reasons {
+                s.push_str(&format!("unknown: {reason}\n"));
+            }
+            s
+        }
+    };
+    std::io::stdout().lock().write_all(out.as_bytes()).context("writing the result")?;
+    Ok(Ok(()))
 }

@@ -20,6 +20,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use crate::err::DomainError;
@@ -112,6 +113,59 @@ fn changed_by_lowercase() -> &'static std::collections::BTreeMap<String, Vec<cha
         }
         table
     })
+}
+
+/// A hash map with a fast, non-cryptographic hasher: automaton construction hashes many small
+/// keys of its own making (no untrusted input reaches the hash function unbounded).
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// The multiply-rotate hasher of rustc (`FxHasher`).
+#[derive(Default, Clone, Copy)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            if let Some(prefix) = word.get_mut(..rest.len()) {
+                prefix.copy_from_slice(rest);
+            }
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
 }
 
 /// The alphabet partition shared by the string sets of one query: one class per listed
@@ -520,7 +574,7 @@ impl StringSet {
                 .collect()
         };
         let start = closure(BTreeSet::from([0]));
-        let mut ids: HashMap<Vec<usize>, u32> = HashMap::new();
+        let mut ids: FastMap<Vec<usize>, u32> = FastMap::default();
         let mut queue = VecDeque::new();
         let mut raw = RawDfa {
             classes,
@@ -575,7 +629,7 @@ impl StringSet {
                     signatures.push(block.get(raw.next(state, class)).copied().unwrap_or(0));
                 }
             }
-            let mut ids: HashMap<&[u32], u32> = HashMap::new();
+            let mut ids: FastMap<&[u32], u32> = FastMap::default();
             let mut refined = Vec::with_capacity(n);
             for signature in signatures.chunks(classes + 1) {
                 let fresh = u32::try_from(ids.len()).unwrap_or(u32::MAX);
@@ -642,7 +696,8 @@ impl StringSet {
         Alphabet::same(&self.alphabet, &other.alphabet)?;
         let classes = self.alphabet.class_count();
         let limit = self.alphabet.max_states;
-        let mut ids: HashMap<(usize, usize), u32> = HashMap::from([((0, 0), 0)]);
+        let mut ids: FastMap<(usize, usize), u32> = FastMap::default();
+        ids.insert((0, 0), 0);
         let mut queue = VecDeque::from([(0usize, 0usize)]);
         let mut raw = RawDfa {
             classes,

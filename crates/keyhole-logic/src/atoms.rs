@@ -1,0 +1,471 @@
+//! Atomization (ENGINE.md §4): each variable's domain split into the non-empty regions on
+//! which every test of the query is constant.
+//!
+//! A condition key's atoms are its *absent* value, a multivalued (set) value, for typed keys a
+//! single value that does not parse as the type, and the regions of single values cut out by
+//! the query's sets, refined region by region with the domain algebra (empty pieces dropped).
+//! The action and the resource have only regions; the resource ranges over concrete strings
+//! (no `*` or `?`, which the concrete evaluator would read as a pattern).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::domain::date::{DateSet, Timestamp};
+use crate::domain::finite::FiniteSet;
+use crate::domain::glob::{Alphabet, Case, GlobToken, StringSet};
+use crate::domain::ip::IpSet;
+use crate::domain::number::NumberSet;
+use crate::encode::{KeyType, PrincipalKind, SetExpr, Test, Var};
+
+/// A set of single values of one variable.
+#[derive(Clone, Debug)]
+pub(crate) enum Region {
+    Str(StringSet),
+    Num(NumberSet),
+    Date(DateSet),
+    Ip(IpSet),
+    Bool(FiniteSet<bool>),
+    Kind(FiniteSet<PrincipalKind>),
+    /// Presence-only keys: any single value, or none.
+    Any(bool),
+}
+
+impl PartialEq for Region {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Region::Str(a), Region::Str(b)) => a == b,
+            (Region::Num(a), Region::Num(b)) => a == b,
+            (Region::Date(a), Region::Date(b)) => a == b,
+            (Region::Ip(a), Region::Ip(b)) => a == b,
+            (Region::Bool(a), Region::Bool(b)) => a == b,
+            (Region::Kind(a), Region::Kind(b)) => a == b,
+            (Region::Any(a), Region::Any(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+const MISMATCH: &str = "internal: sets of different types were combined";
+
+impl Region {
+    fn intersect(&self, other: &Region) -> Result<Region, String> {
+        Ok(match (self, other) {
+            (Region::Str(a), Region::Str(b)) => Region::Str(a.intersect(b).map_err(budget)?),
+            (Region::Num(a), Region::Num(b)) => Region::Num(a.intersect(b)),
+            (Region::Date(a), Region::Date(b)) => Region::Date(a.intersect(b)),
+            (Region::Ip(a), Region::Ip(b)) => Region::Ip(a.intersect(b)),
+            (Region::Bool(a), Region::Bool(b)) => Region::Bool(a.intersect(*b)),
+            (Region::Kind(a), Region::Kind(b)) => Region::Kind(a.intersect(*b)),
+            (Region::Any(a), Region::Any(b)) => Region::Any(*a && *b),
+            _ => return Err(MISMATCH.to_owned()),
+        })
+    }
+
+    fn union(&self, other: &Region) -> Result<Region, String> {
+        Ok(match (self, other) {
+            (Region::Str(a), Region::Str(b)) => Region::Str(a.union(b).map_err(budget)?),
+            (Region::Num(a), Region::Num(b)) => Region::Num(a.union(b)),
+            (Region::Date(a), Region::Date(b)) => Region::Date(a.union(b)),
+            (Region::Ip(a), Region::Ip(b)) => Region::Ip(a.union(b)),
+            (Region::Bool(a), Region::Bool(b)) => Region::Bool(a.union(*b)),
+            (Region::Kind(a), Region::Kind(b)) => Region::Kind(a.union(*b)),
+            (Region::Any(a), Region::Any(b)) => Region::Any(*a || *b),
+            _ => return Err(MISMATCH.to_owned()),
+        })
+    }
+
+    fn difference(&self, other: &Region) -> Result<Region, String> {
+        Ok(match (self, other) {
+            (Region::Str(a), Region::Str(b)) => Region::Str(a.difference(b).map_err(budget)?),
+            (Region::Num(a), Region::Num(b)) => Region::Num(a.difference(b)),
+            (Region::Date(a), Region::Date(b)) => Region::Date(a.difference(b)),
+            (Region::Ip(a), Region::Ip(b)) => Region::Ip(a.difference(b)),
+            (Region::Bool(a), Region::Bool(b)) => Region::Bool(a.difference(*b)),
+            (Region::Kind(a), Region::Kind(b)) => Region::Kind(a.difference(*b)),
+            (Region::Any(a), Region::Any(b)) => Region::Any(*a && !*b),
+            _ => return Err(MISMATCH.to_owned()),
+        })
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Region::Str(a) => a.is_empty(),
+            Region::Num(a) => a.is_empty(),
+            Region::Date(a) => a.is_empty(),
+            Region::Ip(a) => a.is_empty(),
+            Region::Bool(a) => a.is_empty(),
+            Region::Kind(a) => a.is_empty(),
+            Region::Any(a) => !a,
+        }
+    }
+}
+
+fn budget(e: crate::DomainError) -> String {
+    format!("budget: {e}")
+}
+
+/// The special values of a condition key, and the regions of single values.
+#[derive(Clone, Debug)]
+pub(crate) enum Atom {
+    /// The key is not in the request.
+    Absent,
+    /// The key has a multivalued (set) value.
+    Multi,
+    /// The key's single value does not parse as the key's type.
+    Malformed,
+    /// A single value in this region.
+    Value(Region),
+}
+
+/// What the atoms of one variable look like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Action: strings.
+    Action,
+    /// Resource: strings without `*` and `?`.
+    Resource,
+    /// The caller's kind.
+    PrincipalKind,
+    /// The caller's ARN or name.
+    Principal,
+    /// A condition key of a type.
+    Key(KeyType),
+}
+
+/// The atoms of one variable.
+#[derive(Debug)]
+pub(crate) struct VarAtoms {
+    pub(crate) var: Var,
+    pub(crate) atoms: Vec<Atom>,
+    /// Sets a witness prefers, most preferred first (string variables).
+    pub(crate) preferred: Vec<StringSet>,
+}
+
+/// Preferred witness shapes per string variable.
+fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
+    match shape {
+        Shape::Action => vec![("s3:Get?*", false), ("?*:?*", false)],
+        Shape::Resource => vec![
+            ("arn:aws:s3:::?*", true),
+            ("arn:aws:*:*:*:?*", true),
+            ("arn:*:*:*:*:?*", true),
+        ],
+        Shape::Principal => vec![
+            ("arn:aws:iam::111122223333:user/?*", true),
+            ("arn:aws:iam::111122223333:?*", true),
+            ("arn:aws:*:*:111122223333:?*", true),
+            ("arn:aws:*:*:*:?*", true),
+            ("?*.amazonaws.com", false),
+        ],
+        _ => vec![],
+    }
+}
+
+/// Splits every variable's domain by the tests that mention it.
+///
+/// Returns the atoms of each variable (in `vars` order) and, per test, the atoms on which it
+/// holds.
+pub(crate) fn atomize(
+    vars: &[(Var, Shape)],
+    tests: &[Test],
+    max_atoms: usize,
+    max_states: usize,
+) -> Result<(Vec<VarAtoms>, Vec<Vec<bool>>), String> {
+    let mut all = Vec::with_capacity(vars.len());
+    let mut test_bits: Vec<Vec<bool>> = vec![Vec::new(); tests.len()];
+    for (var, shape) in vars {
+        let mine: Vec<(usize, &Test)> = tests
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.var == *var)
+            .collect();
+        let alphabet = string_alphabet(*shape, mine.iter().map(|(_, t)| &t.region), max_states);
+        let preferred = match &alphabet {
+            Some(alphabet) => preferred_globs(*shape)
+                .into_iter()
+                .map(|(glob, arn)| {
+                    if arn {
+                        StringSet::from_arn_glob(alphabet, glob)
+                    } else {
+                        StringSet::from_glob(alphabet, glob, Case::Sensitive)
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(budget)?,
+            None => Vec::new(),
+        };
+        let build = |expr: &SetExpr| build_set(expr, *shape, alphabet.as_ref());
+        // Distinct sets, each test pointing at one.
+        let mut sets: Vec<Region> = Vec::new();
+        let mut set_of_test = Vec::with_capacity(mine.len());
+        for (_, test) in &mine {
+            let region = build(&test.region)?;
+            let index = match sets.iter().position(|s| *s == region) {
+                Some(i) => i,
+                None => {
+                    sets.push(region);
+                    sets.len() - 1
+                }
+            };
+            set_of_test.push(index);
+        }
+        // Refine the universe region by region.
+        let universe = universe(*shape, alphabet.as_ref())?;
+        let mut regions: Vec<(Region, Vec<bool>)> = vec![(universe, Vec::new())];
+        for set in &sets {
+            let mut next = Vec::with_capacity(regions.len() * 2);
+            for (region, inside) in &regions {
+                let within = region.intersect(set)?;
+                let mut keep = |part: Region, member: bool| {
+                    let mut inside = inside.clone();
+                    inside.push(member);
+                    next.push((part, inside));
+                };
+                if within.is_empty() {
+                    keep(region.clone(), false);
+                } else if within == *region {
+                    keep(within, true);
+                } else {
+                    let without = region.difference(set)?;
+                    keep(within, true);
+                    keep(without, false);
+                }
+            }
+            if next.len() > max_atoms {
+                return Err(format!(
+                    "budget: more than {max_atoms} atoms for {}",
+                    describe(var)
+                ));
+            }
+            regions = next;
+        }
+        let key_type = match shape {
+            Shape::Key(ty) => Some(*ty),
+            _ => None,
+        };
+        let mut atoms = Vec::new();
+        let mut positions = Vec::new(); // per atom: None for special values, Some(region index)
+        if key_type.is_some() {
+            atoms.push(Atom::Absent);
+            positions.push(None);
+        }
+        for (i, (region, _)) in regions.iter().enumerate() {
+            atoms.push(Atom::Value(region.clone()));
+            positions.push(Some(i));
+        }
+        if let Some(ty) = key_type {
+            atoms.push(Atom::Multi);
+            positions.push(None);
+            if !matches!(ty, KeyType::String | KeyType::Presence) {
+                atoms.push(Atom::Malformed);
+                positions.push(None);
+            }
+        }
+        for ((test_index, test), set) in mine.iter().zip(&set_of_test) {
+            let bits = atoms
+                .iter()
+                .zip(&positions)
+                .map(|(atom, pos)| match (atom, pos) {
+                    (Atom::Absent, _) => test.absent,
+                    (Atom::Multi, _) => test.multi,
+                    (Atom::Malformed, _) => test.malformed,
+                    (Atom::Value(_), Some(r)) => regions
+                        .get(*r)
+                        .and_then(|(_, inside)| inside.get(*set))
+                        .copied()
+                        .unwrap_or(false),
+                    (Atom::Value(_), None) => false,
+                })
+                .collect();
+            if let Some(slot) = test_bits.get_mut(*test_index) {
+                *slot = bits;
+            }
+        }
+        all.push(VarAtoms {
+            var: var.clone(),
+            atoms,
+            preferred,
+        });
+    }
+    Ok((all, test_bits))
+}
+
+/// A variable, in words, for reasons.
+pub(crate) fn describe(var: &Var) -> String {
+    match var {
+        Var::Action => "the action".to_owned(),
+        Var::Resource => "the resource".to_owned(),
+        Var::PrincipalKind => "the principal kind".to_owned(),
+        Var::Principal => "the principal".to_owned(),
+        Var::Key(k) => format!("condition key `{k}`"),
+    }
+}
+
+fn is_string(shape: Shape) -> bool {
+    matches!(
+        shape,
+        Shape::Action | Shape::Resource | Shape::Principal | Shape::Key(KeyType::String)
+    )
+}
+
+/// The alphabet of a string variable: every character of its sets, `:` for ARN matching, the
+/// wildcard characters the resource must avoid, and those of the preferred witness shapes.
+fn string_alphabet<'a>(
+    shape: Shape,
+    exprs: impl Iterator<Item = &'a SetExpr>,
+    max_states: usize,
+) -> Option<Arc<Alphabet>> {
+    if !is_string(shape) {
+        return None;
+    }
+    let mut builder = Alphabet::builder();
+    builder.max_states(max_states);
+    builder.chars([':', '*', '?']);
+    for (glob, _) in preferred_globs(shape) {
+        builder.glob(glob, Case::Sensitive);
+    }
+    fn collect(builder: &mut crate::domain::glob::AlphabetBuilder, expr: &SetExpr) {
+        match expr {
+            SetExpr::Tokens { tokens, case } => {
+                builder.tokens(tokens, *case);
+            }
+            SetExpr::ArnTokens(tokens) => {
+                builder.tokens(tokens, Case::Sensitive);
+            }
+            SetExpr::AsciiFold(text) => {
+                builder.literal(text, Case::Insensitive);
+            }
+            SetExpr::Union(parts) => parts.iter().for_each(|p| collect(builder, p)),
+            SetExpr::Diff(a, b) => {
+                collect(builder, a);
+                collect(builder, b);
+            }
+            _ => {}
+        }
+    }
+    for expr in exprs {
+        collect(&mut builder, expr);
+    }
+    Some(builder.build())
+}
+
+/// The single values a variable ranges over.
+fn universe(shape: Shape, alphabet: Option<&Arc<Alphabet>>) -> Result<Region, String> {
+    Ok(match shape {
+        Shape::Resource => {
+            let alphabet = alphabet.ok_or(MISMATCH)?;
+            let containing = |c: char| {
+                StringSet::from_tokens(
+                    alphabet,
+                    &[
+                        GlobToken::AnyString,
+                        GlobToken::Char(c),
+                        GlobToken::AnyString,
+                    ],
+                    Case::Sensitive,
+                )
+            };
+            let wild = containing('*')
+                .and_then(|star| star.union(&containing('?')?))
+                .map_err(budget)?;
+            Region::Str(wild.complement())
+        }
+        Shape::Action | Shape::Principal | Shape::Key(KeyType::String) => {
+            let alphabet = alphabet.ok_or(MISMATCH)?;
+            Region::Str(StringSet::any(alphabet))
+        }
+        Shape::PrincipalKind => Region::Kind(FiniteSet::all()),
+        Shape::Key(KeyType::Numeric) => Region::Num(NumberSet::all()),
+        Shape::Key(KeyType::Date) => Region::Date(DateSet::all()),
+        Shape::Key(KeyType::Ip) => Region::Ip(IpSet::all()),
+        Shape::Key(KeyType::Bool) => Region::Bool(FiniteSet::all()),
+        Shape::Key(KeyType::Presence) => Region::Any(true),
+    })
+}
+
+/// Builds a set expression in a variable's domain.
+fn build_set(
+    expr: &SetExpr,
+    shape: Shape,
+    alphabet: Option<&Arc<Alphabet>>,
+) -> Result<Region, String> {
+    let strings = || alphabet.ok_or_else(|| MISMATCH.to_owned());
+    Ok(match expr {
+        SetExpr::All => universe_all(shape, alphabet)?,
+        SetExpr::Empty => {
+            let all = universe_all(shape, alphabet)?;
+            all.difference(&all)?
+        }
+        SetExpr::Tokens { tokens, case } => {
+            Region::Str(StringSet::from_tokens(strings()?, tokens, *case).map_err(budget)?)
+        }
+        SetExpr::ArnTokens(tokens) => {
+            Region::Str(StringSet::from_arn_tokens(strings()?, tokens).map_err(budget)?)
+        }
+        SetExpr::AsciiFold(text) => {
+            let alphabet = strings()?;
+            let folded = StringSet::literal(alphabet, text, Case::Insensitive).map_err(budget)?;
+            // Unicode folding also equates a few non-ASCII characters with ASCII letters (the
+            // Kelvin sign with `k`); `eq_ignore_ascii_case` does not.
+            let non_ascii: BTreeSet<char> = alphabet
+                .chars()
+                .iter()
+                .copied()
+                .filter(|c| !c.is_ascii())
+                .collect();
+            let mut result = folded;
+            for c in non_ascii {
+                let containing = StringSet::from_tokens(
+                    alphabet,
+                    &[
+                        GlobToken::AnyString,
+                        GlobToken::Char(c),
+                        GlobToken::AnyString,
+                    ],
+                    Case::Sensitive,
+                )
+                .map_err(budget)?;
+                result = result.difference(&containing).map_err(budget)?;
+            }
+            Region::Str(result)
+        }
+        SetExpr::Numbers(set) => Region::Num(set.clone()),
+        SetExpr::Dates(set) => Region::Date(set.clone()),
+        SetExpr::Ips(set) => Region::Ip(set.clone()),
+        SetExpr::Bools(set) => Region::Bool(*set),
+        SetExpr::Kinds(set) => Region::Kind(*set),
+        SetExpr::Union(parts) => {
+            let mut acc = build_set(&SetExpr::Empty, shape, alphabet)?;
+            for part in parts {
+                acc = acc.union(&build_set(part, shape, alphabet)?)?;
+            }
+            acc
+        }
+        SetExpr::Diff(a, b) => {
+            build_set(a, shape, alphabet)?.difference(&build_set(b, shape, alphabet)?)?
+        }
+    })
+}
+
+/// Every single value of the variable's type (for strings: every string).
+fn universe_all(shape: Shape, alphabet: Option<&Arc<Alphabet>>) -> Result<Region, String> {
+    match shape {
+        Shape::Resource => universe(Shape::Action, alphabet),
+        other => universe(other, alphabet),
+    }
+}
+
+/// A timestamp as an `aws:EpochTime`-style request value, `None` if it has more than 15 integer
+/// digits (the concrete evaluator's limit).
+pub(crate) fn epoch_text(t: Timestamp) -> Option<String> {
+    let nanos = t.unix_nanos();
+    let sign = if nanos < 0 { "-" } else { "" };
+    let magnitude = nanos.unsigned_abs();
+    let seconds = magnitude / 1_000_000_000;
+    let fraction = magnitude % 1_000_000_000;
+    let seconds_text = seconds.to_string();
+    if seconds_text.len() > 15 {
+        return None;
+    }
+    Some(format!("{sign}{seconds_text}.{fraction:09}"))
+}

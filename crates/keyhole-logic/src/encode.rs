@@ -1,0 +1,726 @@
+//! Encoding of policy documents into Boolean formulas over *tests* on the request's variables.
+//!
+//! A request has one variable for its action, one for its resource, two for its principal (the
+//! kind of caller and its ARN or name; resource policies only) and one per condition key the
+//! policies mention. A [`Test`] asks whether one variable's value lies in a set ([`SetExpr`]),
+//! with fixed answers for the *absent* value of a key, for a multivalued (set) value and for a
+//! value that does not parse as the key's type. Every statement becomes a conjunction of tests,
+//! every policy `OR(Allow) ∧ ¬OR(Deny)`, mirroring the concrete evaluator of `keyhole-policy`
+//! (IAM User Guide, "Policy evaluation logic" and "IAM JSON policy elements: Condition
+//! operators").
+//!
+//! Constructs that are not decided exactly yet — policy variables that link two keys,
+//! `NotPrincipal`, `ForAnyValue:`/`ForAllValues:`, a key read as two different types, and a few
+//! corner cases named in the errors — stop the encoding with a reason; the query answers
+//! `Unknown(reason)`.
+
+use std::collections::BTreeMap;
+
+use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily};
+use keyhole_policy::pattern::{Glob, Token};
+use keyhole_policy::request::RequestPrincipal;
+use keyhole_policy::value::{IpRange, parse_bool, parse_date};
+use keyhole_policy::variables::{Substituted, VariableValue, substitute};
+use keyhole_policy::{Effect, Policy, Principal, PrincipalElement, PrincipalType, Statement};
+
+use crate::domain::date::{DateSet, Timestamp};
+use crate::domain::finite::FiniteSet;
+use crate::domain::glob::{Case, GlobToken};
+use crate::domain::ip::{Ip, IpSet};
+use crate::domain::number::{Decimal, NumberSet};
+use crate::query::PolicyKind;
+
+/// A variable of the request.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Var {
+    /// The action, `service:Action`.
+    Action,
+    /// The resource ARN.
+    Resource,
+    /// The kind of caller (resource policies only).
+    PrincipalKind,
+    /// The caller's ARN, or its name for service, federated and canonical-user callers.
+    Principal,
+    /// A condition key, by its lowercase name.
+    Key(String),
+}
+
+/// How a condition key's values are read, fixed by the operator families used on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyType {
+    /// `String…`, `BinaryEquals`, `Arn…`: the value as text.
+    String,
+    /// `Numeric…`.
+    Numeric,
+    /// `Date…`.
+    Date,
+    /// `Bool`.
+    Bool,
+    /// `IpAddress`, `NotIpAddress`.
+    Ip,
+    /// Only `Null`: whether the key is present.
+    Presence,
+}
+
+impl KeyType {
+    fn name(self) -> &'static str {
+        match self {
+            KeyType::String => "string",
+            KeyType::Numeric => "numeric",
+            KeyType::Date => "date",
+            KeyType::Bool => "Bool",
+            KeyType::Ip => "IP address",
+            KeyType::Presence => "Null",
+        }
+    }
+}
+
+/// The kinds of caller, as a finite domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum PrincipalKind {
+    /// An IAM principal (account root, user, role, session).
+    Aws,
+    /// An AWS service principal.
+    Service,
+    /// A web-identity or SAML federated caller.
+    Federated,
+    /// An S3 canonical user.
+    CanonicalUser,
+    /// An unsigned request.
+    Anonymous,
+}
+
+impl crate::domain::finite::Finite for PrincipalKind {
+    const ALL: &'static [Self] = &[
+        PrincipalKind::Aws,
+        PrincipalKind::Service,
+        PrincipalKind::Federated,
+        PrincipalKind::CanonicalUser,
+        PrincipalKind::Anonymous,
+    ];
+}
+
+/// A set of values of one variable, described before the variable's alphabet is known.
+#[derive(Clone, Debug)]
+pub(crate) enum SetExpr {
+    /// Every value.
+    All,
+    /// No value.
+    Empty,
+    /// The strings a token sequence matches.
+    Tokens { tokens: Vec<GlobToken>, case: Case },
+    /// The strings an `ArnLike` token sequence matches.
+    ArnTokens(Vec<GlobToken>),
+    /// Strings equal to an ASCII literal ignoring ASCII case only (`eq_ignore_ascii_case`).
+    AsciiFold(String),
+    /// Numbers.
+    Numbers(NumberSet),
+    /// Instants.
+    Dates(DateSet),
+    /// IP addresses.
+    Ips(IpSet),
+    /// Booleans.
+    Bools(FiniteSet<bool>),
+    /// Principal kinds.
+    Kinds(FiniteSet<PrincipalKind>),
+    /// The union.
+    Union(Vec<SetExpr>),
+    /// The first set minus the second.
+    Diff(Box<SetExpr>, Box<SetExpr>),
+}
+
+impl SetExpr {
+    fn union(mut parts: Vec<SetExpr>) -> SetExpr {
+        if parts.len() == 1
+            && let Some(only) = parts.pop()
+        {
+            return only;
+        }
+        SetExpr::Union(parts)
+    }
+
+    fn diff(a: SetExpr, b: SetExpr) -> SetExpr {
+        SetExpr::Diff(Box::new(a), Box::new(b))
+    }
+
+    fn literal(text: &str) -> SetExpr {
+        SetExpr::Tokens {
+            tokens: GlobToken::literal(text),
+            case: Case::Sensitive,
+        }
+    }
+
+    /// Strings with at least six colon-separated fields (`keyhole_policy::arn::split_arn`).
+    pub(crate) fn arn_shaped() -> SetExpr {
+        SetExpr::Tokens {
+            tokens: GlobToken::parse("*:*:*:*:*:*"),
+            case: Case::Sensitive,
+        }
+    }
+
+    /// Strings that parse as an ARN (`keyhole_policy::arn::Arn::parse`).
+    fn arn_parseable() -> SetExpr {
+        SetExpr::Tokens {
+            tokens: GlobToken::parse("arn:*:*:*:*:*"),
+            case: Case::Sensitive,
+        }
+    }
+}
+
+/// A test on one variable: true when the value lies in `region`; fixed answers for the special
+/// values of condition keys.
+#[derive(Clone, Debug)]
+pub(crate) struct Test {
+    pub(crate) var: Var,
+    /// The answer when the key is absent.
+    pub(crate) absent: bool,
+    /// The answer when the key has a multivalued (set) value.
+    pub(crate) multi: bool,
+    /// The answer when the key's single value does not parse as the key's type.
+    pub(crate) malformed: bool,
+    /// The single values for which the test holds.
+    pub(crate) region: SetExpr,
+}
+
+impl Test {
+    fn plain(var: Var, region: SetExpr) -> Test {
+        Test {
+            var,
+            absent: false,
+            multi: false,
+            malformed: false,
+            region,
+        }
+    }
+}
+
+/// A Boolean formula over test indices.
+#[derive(Clone, Debug)]
+pub(crate) enum Formula {
+    True,
+    False,
+    Test(usize),
+    Not(Box<Formula>),
+    And(Vec<Formula>),
+    Or(Vec<Formula>),
+}
+
+impl Formula {
+    fn not(f: Formula) -> Formula {
+        match f {
+            Formula::True => Formula::False,
+            Formula::False => Formula::True,
+            Formula::Not(inner) => *inner,
+            other => Formula::Not(Box::new(other)),
+        }
+    }
+}
+
+/// Why a policy could not be encoded exactly.
+pub(crate) type Reason = String;
+
+/// Collects tests and key types across the policies of one query.
+#[derive(Debug)]
+pub(crate) struct Encoder {
+    pub(crate) kind: PolicyKind,
+    pub(crate) tests: Vec<Test>,
+    /// Each condition key's type and its name as first written.
+    pub(crate) keys: BTreeMap<String, (KeyType, String)>,
+}
+
+/// Whether a set qualifier is present, in words, for reasons.
+fn op_name(op: ConditionOperator) -> String {
+    op.to_string()
+}
+
+impl Encoder {
+    pub(crate) fn new(kind: PolicyKind) -> Self {
+        Encoder {
+            kind,
+            tests: Vec::new(),
+            keys: BTreeMap::new(),
+        }
+    }
+
+    fn test(&mut self, test: Test) -> Formula {
+        self.tests.push(test);
+        Formula::Test(self.tests.len() - 1)
+    }
+
+    /// The formula "the request is allowed by `policy`".
+    pub(crate) fn policy(&mut self, policy: &Policy) -> Result<Formula, Reason> {
+        let mut allows = Vec::new();
+        let mut denies = Vec::new();
+        for statement in policy.statements.iter() {
+            let Some(effect) = statement.value.effect.as_ref().map(|e| e.value) else {
+                continue;
+            };
+            let f = self.statement(policy, &statement.value)?;
+            match effect {
+                Effect::Allow => allows.push(f),
+                Effect::Deny => denies.push(f),
+            }
+        }
+        // Every caller must be a well-formed one (an IAM caller has a parseable ARN).
+        let mut parts = vec![Formula::Or(allows), Formula::not(Formula::Or(denies))];
+        if self.kind == PolicyKind::Resource {
+            parts.push(self.principal_well_formed());
+        }
+        Ok(Formula::And(parts))
+    }
+
+    /// An IAM caller's ARN parses (`arn:` and six fields).
+    fn principal_well_formed(&mut self) -> Formula {
+        let not_aws = self.kinds(&[
+            PrincipalKind::Service,
+            PrincipalKind::Federated,
+            PrincipalKind::CanonicalUser,
+            PrincipalKind::Anonymous,
+        ]);
+        let arn = self.test(Test::plain(Var::Principal, SetExpr::arn_parseable()));
+        Formula::Or(vec![not_aws, arn])
+    }
+
+    fn kinds(&mut self, kinds: &[PrincipalKind]) -> Formula {
+        let set = kinds.iter().copied().collect();
+        self.test(Test::plain(Var::PrincipalKind, SetExpr::Kinds(set)))
+    }
+
+    fn statement(&mut self, policy: &Policy, st: &Statement) -> Result<Formula, Reason> {
+        let mut parts = Vec::new();
+        if self.kind == PolicyKind::Resource {
+            match &st.principal {
+                // A resource-policy statement without a principal applies to no one.
+                None => return Ok(Formula::False),
+                Some(pe) => parts.push(self.principal_element(&pe.value)?),
+            }
+        }
+        let Some(action) = &st.action else {
+            return Ok(Formula::False);
+        };
+        let action_set = SetExpr::union(
+            action
+                .value
+                .values
+                .iter()
+                .map(|v| SetExpr::Tokens {
+                    tokens: tokens_of(&Glob::parse(&v.value)),
+                    case: Case::Insensitive,
+                })
+                .collect(),
+        );
+        let action_test = self.test(Test::plain(Var::Action, action_set));
+        parts.push(if action.value.negated {
+            Formula::not(action_test)
+        } else {
+            action_test
+        });
+        if let Some(resource) = &st.resource {
+            let vars = policy.supports_variables();
+            let mut sets = Vec::new();
+            for v in resource.value.values.iter() {
+                sets.push(self.resource_value(&v.value, vars)?);
+            }
+            let test = self.test(Test::plain(Var::Resource, SetExpr::union(sets)));
+            parts.push(if resource.value.negated {
+                Formula::not(test)
+            } else {
+                test
+            });
+        }
+        if let Some(clauses) = &st.condition {
+            for clause in &clauses.value {
+                for entry in &clause.entries {
+                    let values: Vec<&str> =
+                        entry.values.iter().map(|v| v.value.text.as_str()).collect();
+                    let f = self.entry(
+                        clause.operator.value,
+                        &entry.key.value,
+                        &values,
+                        policy.supports_variables(),
+                    )?;
+                    parts.push(f);
+                }
+            }
+        }
+        Ok(Formula::And(parts))
+    }
+
+    /// The resources one `Resource` value matches.
+    fn resource_value(&mut self, value: &str, vars: bool) -> Result<SetExpr, Reason> {
+        if value == "*" {
+            return Ok(SetExpr::All);
+        }
+        let glob = substituted(value, vars, "Resource")?;
+        let mut tokens = tokens_of(&glob);
+        let colons = |t: &[GlobToken]| t.iter().filter(|t| **t == GlobToken::Char(':')).count();
+        if colons(&tokens) < 5 {
+            // Short ARNs: identity-side policies pad them with `:*` fields; resource policies
+            // only when the pattern has a wildcard (`keyhole_policy` `pad_short_arn`).
+            let pad = match self.kind {
+                PolicyKind::Identity => true,
+                PolicyKind::Resource => glob.has_wildcard(),
+            };
+            if !pad {
+                return Ok(SetExpr::Empty);
+            }
+            while colons(&tokens) < 5 {
+                tokens.push(GlobToken::Char(':'));
+                tokens.push(GlobToken::AnyString);
+            }
+        }
+        Ok(SetExpr::ArnTokens(tokens))
+    }
+
+    fn principal_element(&mut self, pe: &PrincipalElement) -> Result<Formula, Reason> {
+        if pe.negated {
+            return Err("`NotPrincipal` is not decided exactly yet".to_owned());
+        }
+        match &pe.principal {
+            Principal::Wildcard => Ok(Formula::True),
+            Principal::AwsShorthand(v) if v.value == "*" => Ok(Formula::True),
+            Principal::AwsShorthand(v) => Ok(self.aws_principal(&v.value)),
+            Principal::Typed(entries) => {
+                let mut any = Vec::new();
+                for (ty, values) in entries {
+                    for v in values.iter() {
+                        let v = v.value.as_str();
+                        let kind = match ty.value {
+                            PrincipalType::Aws if v == "*" => return Ok(Formula::True),
+                            PrincipalType::Aws => {
+                                any.push(self.aws_principal(v));
+                                continue;
+                            }
+                            PrincipalType::Service => PrincipalKind::Service,
+                            PrincipalType::Federated => PrincipalKind::Federated,
+                            PrincipalType::CanonicalUser => PrincipalKind::CanonicalUser,
+                        };
+                        let names = if v == "*" {
+                            SetExpr::All
+                        } else if v.is_ascii() {
+                            SetExpr::AsciiFold(v.to_owned())
+                        } else {
+                            return Err(format!(
+                                "the non-ASCII principal name `{v}` is not decided exactly yet"
+                            ));
+                        };
+                        let k = self.kinds(&[kind]);
+                        let n = self.test(Test::plain(Var::Principal, names));
+                        any.push(Formula::And(vec![k, n]));
+                    }
+                }
+                Ok(Formula::Or(any))
+            }
+        }
+    }
+
+    /// The IAM callers an `AWS` principal value names (`keyhole_policy` `aws_principal_match`):
+    /// the caller's own ARN; for an account id or an account's `root` ARN every caller of the
+    /// account (same partition for the ARN form); for a role its sessions; for an IAM user its
+    /// federated-user sessions.
+    fn aws_principal(&mut self, value: &str) -> Formula {
+        let lit = GlobToken::literal;
+        let any = || vec![GlobToken::AnyString];
+        // `arn:<partition>:<service>:*:<account>:<rest>`, field by field.
+        let arn = |partition: Vec<GlobToken>,
+                   service: Vec<GlobToken>,
+                   account: &str,
+                   rest: Vec<GlobToken>| {
+            let mut t = lit("arn:");
+            t.extend(partition);
+            t.push(GlobToken::Char(':'));
+            t.extend(service);
+            t.push(GlobToken::Char(':'));
+            t.push(GlobToken::AnyString);
+            t.push(GlobToken::Char(':'));
+            t.extend(lit(account));
+            t.push(GlobToken::Char(':'));
+            t.extend(rest);
+            SetExpr::ArnTokens(t)
+        };
+        let mut names = vec![SetExpr::literal(value)];
+        if keyhole_policy::arn::is_account_id(value) {
+            names.push(arn(any(), any(), value, any()));
+        } else if let Some(named) = keyhole_policy::arn::Arn::parse(value) {
+            let (p, a) = (named.partition.as_str(), named.account.as_str());
+            let last = |r: &str| r.rsplit('/').next().unwrap_or(r).to_owned();
+            if named.service == "iam" && named.resource == "root" {
+                names.push(arn(lit(p), any(), a, any()));
+            } else if named.service == "iam" {
+                if let Some(role) = named.resource.strip_prefix("role/") {
+                    let role = last(role);
+                    names.push(arn(
+                        lit(p),
+                        lit("sts"),
+                        a,
+                        lit(&format!("assumed-role/{role}")),
+                    ));
+                    let mut rest = lit(&format!("assumed-role/{role}/"));
+                    rest.extend(any());
+                    names.push(arn(lit(p), lit("sts"), a, rest));
+                } else if let Some(user) = named.resource.strip_prefix("user/") {
+                    let user = last(user);
+                    names.push(arn(
+                        lit(p),
+                        lit("sts"),
+                        a,
+                        lit(&format!("federated-user/{user}")),
+                    ));
+                }
+            }
+        }
+        let k = self.kinds(&[PrincipalKind::Aws]);
+        let n = self.test(Test::plain(Var::Principal, SetExpr::union(names)));
+        Formula::And(vec![k, n])
+    }
+
+    /// Fixes (or checks) the type a condition key is read as.
+    fn key_type(&mut self, key: &str, ty: KeyType) -> Result<(), Reason> {
+        let lower = key.to_lowercase();
+        match self.keys.get_mut(&lower) {
+            None => {
+                self.keys.insert(lower, (ty, key.to_owned()));
+                Ok(())
+            }
+            Some((existing, _)) if *existing == ty || ty == KeyType::Presence => Ok(()),
+            Some((existing, _)) if *existing == KeyType::Presence => {
+                *existing = ty;
+                Ok(())
+            }
+            Some((existing, _)) => Err(format!(
+                "condition key `{key}` is read both as {} and as {} values",
+                existing.name(),
+                ty.name()
+            )),
+        }
+    }
+
+    /// One condition entry (`keyhole_policy::condition::evaluate_entry`).
+    pub(crate) fn entry(
+        &mut self,
+        op: ConditionOperator,
+        key: &str,
+        values: &[&str],
+        vars: bool,
+    ) -> Result<Formula, Reason> {
+        let var = Var::Key(key.to_lowercase());
+        if op.base == BaseOperator::Null {
+            self.key_type(key, KeyType::Presence)?;
+            let when_present = values.iter().any(|v| parse_bool(v) == Some(false));
+            let when_absent = values.iter().any(|v| parse_bool(v) == Some(true));
+            return Ok(self.test(Test {
+                var,
+                absent: when_absent,
+                multi: when_present,
+                malformed: when_present,
+                region: if when_present {
+                    SetExpr::All
+                } else {
+                    SetExpr::Empty
+                },
+            }));
+        }
+        if op.qualifier.is_some() {
+            return Err(format!(
+                "the set operator `{}` on condition key `{key}` is not decided exactly yet",
+                op_name(op)
+            ));
+        }
+        let family = op.base.family();
+        let ty = match family {
+            OperatorFamily::String | OperatorFamily::Binary | OperatorFamily::Arn => {
+                KeyType::String
+            }
+            OperatorFamily::Numeric => KeyType::Numeric,
+            OperatorFamily::Date => KeyType::Date,
+            OperatorFamily::Bool => KeyType::Bool,
+            OperatorFamily::Ip => KeyType::Ip,
+            OperatorFamily::Null => KeyType::Presence,
+        };
+        self.key_type(key, ty)?;
+        let missing = op.if_exists || op.base.is_negated();
+        let mut sets = Vec::new();
+        let mut resolved = true;
+        for value in values {
+            let glob = substituted(value, vars, key)?;
+            match policy_value_set(op.base, &glob)? {
+                Some(set) => sets.push(set),
+                None => resolved = false,
+            }
+        }
+        let matched = SetExpr::Union(sets);
+        let region = if !op.base.is_negated() {
+            matched
+        } else if !resolved {
+            SetExpr::Empty
+        } else if family == OperatorFamily::Arn {
+            SetExpr::diff(SetExpr::arn_shaped(), matched)
+        } else {
+            SetExpr::diff(SetExpr::All, matched)
+        };
+        Ok(self.test(Test {
+            var,
+            absent: missing,
+            multi: missing,
+            malformed: false,
+            region,
+        }))
+    }
+
+    /// Restricts a variable to one value.
+    pub(crate) fn exactly(&mut self, var: Var, value: &str) -> Formula {
+        self.test(Test::plain(var, SetExpr::literal(value)))
+    }
+
+    /// Restricts the caller to one principal.
+    pub(crate) fn principal_is(&mut self, principal: &RequestPrincipal) -> Formula {
+        let (kind, name) = match principal {
+            RequestPrincipal::Aws { arn } => (PrincipalKind::Aws, Some(arn.to_string())),
+            RequestPrincipal::Service(s) => (PrincipalKind::Service, Some(s.clone())),
+            RequestPrincipal::Federated(s) => (PrincipalKind::Federated, Some(s.clone())),
+            RequestPrincipal::CanonicalUser(s) => (PrincipalKind::CanonicalUser, Some(s.clone())),
+            RequestPrincipal::Anonymous => (PrincipalKind::Anonymous, None),
+        };
+        let k = self.kinds(&[kind]);
+        match name {
+            Some(name) => {
+                let n = self.exactly(Var::Principal, &name);
+                Formula::And(vec![k, n])
+            }
+            None => k,
+        }
+    }
+}
+
+/// A policy string with its variables substituted; policy variables that name a key are not
+/// decided yet, the escapes `${*}`, `${?}`, `${$}` are literal characters.
+fn substituted(text: &str, vars: bool, place: &str) -> Result<Glob, Reason> {
+    match substitute(text, vars, |_| VariableValue::Unknown) {
+        Substituted::Pattern(glob) => Ok(glob),
+        Substituted::Unknown { key } | Substituted::NoValue { key } => Err(format!(
+            "the policy variable `${{{key}}}` in `{place}` is not decided exactly yet"
+        )),
+    }
+}
+
+/// The glob tokens of a policy pattern.
+fn tokens_of(glob: &Glob) -> Vec<GlobToken> {
+    glob.tokens()
+        .iter()
+        .map(|t| match t {
+            Token::Char(c) => GlobToken::Char(*c),
+            Token::Star => GlobToken::AnyString,
+            Token::AnyOne => GlobToken::AnyChar,
+        })
+        .collect()
+}
+
+/// The request values that satisfy the *positive* form of `op` against one policy value
+/// (`keyhole_policy::condition::value_matches`); `None` when the policy value is not of the
+/// operator's type (which makes the negated operator fail).
+fn policy_value_set(op: BaseOperator, policy: &Glob) -> Result<Option<SetExpr>, Reason> {
+    use BaseOperator as B;
+    let literal = policy.as_literal();
+    let positive = op.positive();
+    Ok(match positive {
+        B::StringEquals | B::BinaryEquals => Some(match literal {
+            Some(text) => SetExpr::literal(&text),
+            None => SetExpr::Empty,
+        }),
+        B::StringEqualsIgnoreCase => Some(match literal {
+            Some(text) if text.is_ascii() => SetExpr::Tokens {
+                tokens: GlobToken::literal(&text),
+                case: Case::Insensitive,
+            },
+            Some(text) => {
+                return Err(format!(
+                    "case-insensitive comparison with the non-ASCII value `{text}` is not decided exactly yet"
+                ));
+            }
+            None => SetExpr::Empty,
+        }),
+        B::StringLike => Some(SetExpr::Tokens {
+            tokens: tokens_of(policy),
+            case: Case::Sensitive,
+        }),
+        B::ArnEquals | B::ArnLike => policy
+            .arn_segments()
+            .map(|_| SetExpr::ArnTokens(tokens_of(policy))),
+        B::Bool => literal
+            .as_deref()
+            .and_then(parse_bool)
+            .map(|b| SetExpr::Bools(FiniteSet::singleton(b))),
+        B::IpAddress => match literal.as_deref().and_then(IpRange::parse) {
+            None => None,
+            Some(range) => Some(SetExpr::Ips(ip_set(&range)?)),
+        },
+        B::NumericEquals
+        | B::NumericLessThan
+        | B::NumericLessThanEquals
+        | B::NumericGreaterThan
+        | B::NumericGreaterThanEquals => {
+            let Some(text) = literal else {
+                return Ok(None);
+            };
+            if keyhole_policy::value::Decimal::parse(&text).is_none() {
+                return Ok(None);
+            }
+            let number = Decimal::parse(text.trim())
+                .map_err(|e| format!("numeric condition value `{text}`: {e}"))?;
+            Some(SetExpr::Numbers(ordered(positive, number)))
+        }
+        B::DateEquals
+        | B::DateLessThan
+        | B::DateLessThanEquals
+        | B::DateGreaterThan
+        | B::DateGreaterThanEquals => literal
+            .as_deref()
+            .and_then(parse_date)
+            .map(|nanos| SetExpr::Dates(ordered(positive, Timestamp::from_unix_nanos(nanos)))),
+        _ => None,
+    })
+}
+
+/// The values `x` with `x op bound`.
+fn ordered<T: crate::domain::interval::Point>(
+    op: BaseOperator,
+    bound: T,
+) -> crate::domain::interval::IntervalSet<T> {
+    use crate::domain::interval::IntervalSet;
+    use BaseOperator as B;
+    match op {
+        B::NumericLessThan | B::DateLessThan => IntervalSet::less_than(bound),
+        B::NumericLessThanEquals | B::DateLessThanEquals => IntervalSet::at_most(bound),
+        B::NumericGreaterThan | B::DateGreaterThan => IntervalSet::greater_than(bound),
+        B::NumericGreaterThanEquals | B::DateGreaterThanEquals => IntervalSet::at_least(bound),
+        _ => IntervalSet::point(bound),
+    }
+}
+
+/// The addresses of a policy CIDR block, on the 128-bit line of [`Ip`].
+fn ip_set(range: &IpRange) -> Result<IpSet, Reason> {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::ops::Bound;
+    let v4 = |bits: u128| {
+        let n = u32::try_from(bits).unwrap_or(u32::MAX);
+        Ip::from(IpAddr::V4(Ipv4Addr::from(n)))
+    };
+    if range.v6 {
+        let set = IpSet::range(
+            Bound::Included(Ip::from_bits(range.first)),
+            Bound::Included(Ip::from_bits(range.last)),
+        );
+        if !set.intersect(&IpSet::ipv4()).is_empty() {
+            return Err(format!(
+                "an IPv6 block that covers IPv4-mapped addresses (`{}`) is not decided exactly yet",
+                Ip::from_bits(range.first)
+            ));
+        }
+        Ok(set)
+    } else {
+        Ok(IpSet::range(
+            Bound::Included(v4(range.first)),
+            Bound::Included(v4(range.last)),
+        ))
+    }
+}

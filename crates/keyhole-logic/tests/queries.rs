@@ -1,0 +1,294 @@
+//! Named cases of the query API: exact answers on corner cases of the condition semantics,
+//! `Unknown` for the constructs that are not decided yet, and budgets on hostile input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use keyhole_logic::{
+    Answer, Limits, PolicyKind, QueryOptions, Restriction, allowed_but_not, satisfiable,
+};
+use keyhole_policy::request::{ContextValue, RequestPrincipal};
+use keyhole_policy::{Decision, EvalOptions, Policy, PolicySet, evaluate, parse_policy};
+
+fn policy(statements: &str) -> Policy {
+    parse_policy(&format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{statements}]}}"#
+    ))
+    .unwrap()
+}
+
+fn identity() -> QueryOptions {
+    QueryOptions::default()
+}
+
+fn resource() -> QueryOptions {
+    QueryOptions {
+        kind: PolicyKind::Resource,
+        ..Default::default()
+    }
+}
+
+fn allowed_as_identity(p: &Policy, answer: &Answer) -> bool {
+    let Answer::Yes(w) = answer else {
+        panic!("expected Yes, got {answer:?}")
+    };
+    let set = PolicySet {
+        identity: vec![p.clone()],
+        ..Default::default()
+    };
+    let options = EvalOptions {
+        wildcard_only_action: Some(false),
+        ..Default::default()
+    };
+    evaluate(&w.to_request(), &set, &options).decision == Decision::Allowed
+}
+
+#[test]
+fn a_plain_allow_has_a_well_formed_witness() {
+    let p =
+        policy(r#"{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::bucket/*"}"#);
+    let answer = satisfiable(&p, &identity());
+    assert!(allowed_as_identity(&p, &answer));
+    let Answer::Yes(w) = answer else {
+        unreachable!()
+    };
+    assert!(w.action.starts_with("s3:Get"), "{w:?}");
+    assert!(w.resource.starts_with("arn:aws:s3:::bucket/"), "{w:?}");
+    assert_eq!(w.principal.account(), Some("111122223333"));
+}
+
+#[test]
+fn a_deny_that_covers_the_allow_leaves_nothing() {
+    let p = policy(
+        r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+           {"Effect": "Deny", "Action": "S3:get*", "Resource": "*"}"#,
+    );
+    assert_eq!(satisfiable(&p, &identity()), Answer::No);
+}
+
+#[test]
+fn a_multivalued_key_is_present_for_null_and_missing_for_plain_operators() {
+    // No single value is unlike `*`, and the key must be present: only a multivalued value
+    // (which plain operators treat as missing) gets in.
+    let p = policy(
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"Null": {"aws:TagKeys": "false"}, "StringNotLike": {"aws:TagKeys": "*"}}}"#,
+    );
+    let answer = satisfiable(&p, &identity());
+    assert!(allowed_as_identity(&p, &answer));
+    let Answer::Yes(w) = answer else {
+        unreachable!()
+    };
+    assert!(matches!(
+        w.context.get("aws:TagKeys"),
+        Some(ContextValue::Multi(_))
+    ));
+}
+
+#[test]
+fn negated_operators_with_an_unparsable_value_never_hold_on_present_keys() {
+    let p = policy(
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"NumericNotEquals": {"s3:max-keys": ["abc", "10"]}, "Null": {"s3:max-keys": "false"}}}"#,
+    );
+    // Present single values fail (`abc` cannot vouch), multivalued values are "missing" for
+    // NumericNotEquals (true) and present for Null: that is the only way in.
+    let answer = satisfiable(&p, &identity());
+    assert!(allowed_as_identity(&p, &answer));
+}
+
+#[test]
+fn numeric_and_date_bounds_are_exact() {
+    let p = policy(
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"NumericGreaterThan": {"s3:max-keys": "10"}, "NumericLessThan": {"s3:max-keys": "10.5"},
+                          "DateGreaterThan": {"aws:CurrentTime": "2024-01-01T00:00:00Z"},
+                          "DateLessThanEquals": {"aws:CurrentTime": "1704067200.000000001"}}}"#,
+    );
+    let answer = satisfiable(&p, &identity());
+    assert!(allowed_as_identity(&p, &answer));
+    let empty = policy(
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2024-01-01T00:00:00Z"},
+                          "DateLessThanEquals": {"aws:CurrentTime": "1704067200"}}}"#,
+    );
+    assert_eq!(satisfiable(&empty, &identity()), Answer::No);
+}
+
+#[test]
+fn restriction_to_an_action_and_resource() {
+    let p = policy(r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}"#);
+    let mut options = identity();
+    options.restriction = Restriction {
+        action: Some("s3:PutObject".to_owned()),
+        resource: Some("arn:aws:s3:::b/k".to_owned()),
+        principal: None,
+    };
+    let Answer::Yes(w) = satisfiable(&p, &options) else {
+        panic!()
+    };
+    assert_eq!(
+        (w.action.as_str(), w.resource.as_str()),
+        ("s3:PutObject", "arn:aws:s3:::b/k")
+    );
+    options.restriction.action = Some("ec2:RunInstances".to_owned());
+    assert_eq!(satisfiable(&p, &options), Answer::No);
+}
+
+#[test]
+fn allowed_but_not_finds_the_difference() {
+    let old = policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}"#);
+    let new = policy(r#"{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}"#);
+    let Answer::Yes(w) = allowed_but_not(&new, &old, &identity()) else {
+        panic!()
+    };
+    assert!(!w.action.eq_ignore_ascii_case("s3:GetObject"));
+    assert_eq!(allowed_but_not(&old, &new, &identity()), Answer::No);
+}
+
+#[test]
+fn org_pinned_wildcard_principal_is_not_everyone() {
+    let p = policy(
+        r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-123"}}}"#,
+    );
+    let mut options = resource();
+    options.restriction.principal = Some(RequestPrincipal::Anonymous);
+    let Answer::Yes(w) = satisfiable(&p, &options) else {
+        panic!()
+    };
+    assert_eq!(
+        w.context.get("aws:PrincipalOrgID"),
+        Some(&ContextValue::Single("o-123".to_owned()))
+    );
+}
+
+#[test]
+fn a_role_principal_names_its_sessions() {
+    let p = policy(
+        r#"{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:role/path/R"},
+            "Action": "s3:GetObject", "Resource": "*"},
+           {"Effect": "Deny", "Principal": "*", "NotAction": "s3:GetObject", "Resource": "*"},
+           {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::444455556666:role/path/R"},
+            "Action": "*", "Resource": "*", "Condition": {"StringNotLike": {"aws:userid": "x"}}}"#,
+    );
+    let mut options = resource();
+    options.restriction.principal =
+        RequestPrincipal::parse("arn:aws:sts::444455556666:assumed-role/R/session");
+    let Answer::Yes(w) = satisfiable(&p, &options) else {
+        panic!()
+    };
+    assert_eq!(
+        w.context.get("aws:userid"),
+        Some(&ContextValue::Single("x".to_owned()))
+    );
+}
+
+#[test]
+fn undecided_constructs_are_unknown_with_a_reason() {
+    let cases = [
+        (
+            r#"{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/${aws:username}/*"}"#,
+            PolicyKind::Identity,
+            "${aws:username}",
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}}}"#,
+            PolicyKind::Identity,
+            "ForAnyValue:StringEquals",
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"k": "a"}, "NumericEquals": {"K": "1"}}}"#,
+            PolicyKind::Identity,
+            "both as string and as numeric",
+        ),
+        (
+            r#"{"Effect": "Allow", "NotPrincipal": {"AWS": "111122223333"}, "Action": "*", "Resource": "*"}"#,
+            PolicyKind::Resource,
+            "NotPrincipal",
+        ),
+        (
+            r#"{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "::ffff:0:0/96"}}}"#,
+            PolicyKind::Identity,
+            "IPv4-mapped",
+        ),
+    ];
+    for (statement, kind, needle) in cases {
+        let p = policy(statement);
+        let options = QueryOptions {
+            kind,
+            ..Default::default()
+        };
+        match satisfiable(&p, &options) {
+            Answer::Unknown(reason) => assert!(reason.contains(needle), "{reason}"),
+            other => panic!("{statement}: expected Unknown, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn literal_escapes_are_not_variables() {
+    let p = policy(
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/${*}",
+            "Condition": {"StringEquals": {"s3:prefix": "a${?}"}}}"#,
+    );
+    // The resource would have to contain `*`, which makes it a pattern, not a resource.
+    assert_eq!(satisfiable(&p, &identity()), Answer::No);
+    let p = policy(
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"StringEquals": {"s3:prefix": "a${?}"}}}"#,
+    );
+    let answer = satisfiable(&p, &identity());
+    assert!(allowed_as_identity(&p, &answer));
+}
+
+#[test]
+fn hostile_wildcards_end_within_the_budget() {
+    // Hundreds of overlapping patterns on one key: the atom budget answers Unknown quickly.
+    let values: Vec<String> = (0..200).map(|i| format!("\"*a{i}*b*{i}*\"")).collect();
+    let statements: Vec<String> = values
+        .iter()
+        .map(|v| {
+            format!(
+                r#"{{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {{"StringLike": {{"k": {v}}}}}}}"#
+            )
+        })
+        .collect();
+    let p = policy(&format!(
+        r#"{}, {{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {{"StringLike": {{"k": "*"}}}}}}"#,
+        statements.join(", ")
+    ));
+    let options = QueryOptions {
+        limits: Limits {
+            max_atoms: 64,
+            max_automaton_states: 2_000,
+            ..Limits::default()
+        },
+        ..Default::default()
+    };
+    match satisfiable(&p, &options) {
+        Answer::Unknown(reason) => assert!(reason.starts_with("budget:"), "{reason}"),
+        other => panic!("expected a budget, got {other:?}"),
+    }
+}
+
+#[test]
+fn node_budget_is_reported() {
+    let p = policy(
+        r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"a": "1", "b": "2"}}}"#,
+    );
+    let options = QueryOptions {
+        limits: Limits {
+            max_nodes: 3,
+            ..Limits::default()
+        },
+        ..Default::default()
+    };
+    match satisfiable(&p, &options) {
+        Answer::Unknown(reason) => assert!(reason.contains("decision-diagram nodes"), "{reason}"),
+        other => panic!("expected a budget, got {other:?}"),
+    }
+}
