@@ -150,8 +150,15 @@ fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
             ("arn:aws:*:*:*:?*", true),
             ("arn:*:*:*:*:?*", true),
         ],
+        // Well-formed IAM principals first (a user, a role, a role session, an account root, in
+        // the witness account and then in any account the policy pins), so that a witness is a
+        // caller AWS could actually see; looser shapes only when the atom excludes all of these.
         Shape::Principal => vec![
             ("arn:aws:iam::111122223333:user/?*", true),
+            ("arn:aws:iam::????????????:user/?*", true),
+            ("arn:aws:iam::????????????:role/?*", true),
+            ("arn:aws:sts::????????????:assumed-role/?*/?*", true),
+            ("arn:aws:iam::????????????:root", true),
             ("arn:aws:iam::111122223333:?*", true),
             ("arn:aws:*:*:111122223333:?*", true),
             ("arn:aws:*:*:*:?*", true),

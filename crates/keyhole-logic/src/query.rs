@@ -423,6 +423,25 @@ enum Value {
 /// A value that parses as no number, date, boolean or IP address.
 const MALFORMED: &str = "not-a-value";
 
+/// A real action of the service catalog that `set` contains, in its canonical spelling (actions
+/// compare case-insensitively, and the set is built case-insensitively). Only the service of the
+/// set's own shortest member, and S3, are searched, so this stays cheap.
+fn catalog_action_in(set: &crate::StringSet) -> Option<String> {
+    let catalog = keyhole_policy::catalog::service_catalog();
+    let shortest = set.witness()?;
+    let prefix = shortest.split_once(':').map_or("", |(p, _)| p);
+    [prefix, "s3"]
+        .into_iter()
+        .filter_map(|p| catalog.service(p))
+        .find_map(|service| {
+            service
+                .actions()
+                .iter()
+                .map(|a| format!("{}:{}", service.prefix(), a.name()))
+                .find(|name| set.contains(name))
+        })
+}
+
 fn atom_value(var: &VarAtoms, atom: usize) -> Result<Value, String> {
     let overflow = |what: &str| {
         format!(
@@ -439,8 +458,12 @@ fn atom_value(var: &VarAtoms, atom: usize) -> Result<Value, String> {
         Atom::Malformed => Value::Text(MALFORMED.to_owned()),
         Atom::Value(region) => match region {
             Region::Str(set) => {
-                let mut found = None;
-                for preferred in &var.preferred {
+                // An action witness is a real action when the atom holds one.
+                let mut found = match var.var {
+                    Var::Action => catalog_action_in(set),
+                    _ => None,
+                };
+                for preferred in var.preferred.iter().filter(|_| found.is_none()) {
                     if let Some(w) = set
                         .intersect(preferred)
                         .map_err(|e| format!("budget: {e}"))?
