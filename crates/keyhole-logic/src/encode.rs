@@ -10,7 +10,7 @@
 //! operators").
 //!
 //! Constructs that are not decided exactly yet — policy variables that link two keys,
-//! `NotPrincipal`, `ForAnyValue:`/`ForAllValues:`, a key read as two different types, and a few
+//! `ForAnyValue:`/`ForAllValues:`, a key read as two different types, and a few
 //! corner cases named in the errors — stop the encoding with a reason; the query answers
 //! `Unknown(reason)`.
 
@@ -373,10 +373,19 @@ impl Encoder {
     }
 
     fn principal_element(&mut self, pe: &PrincipalElement) -> Result<Formula, Reason> {
-        if pe.negated {
-            return Err("`NotPrincipal` is not decided exactly yet".to_owned());
-        }
-        match &pe.principal {
+        let named = self.principal_names(&pe.principal)?;
+        // `NotPrincipal` applies to exactly the callers the list does not name in any way (the
+        // evaluator's `principal_match` is `None`), anonymous and service callers included.
+        Ok(if pe.negated {
+            Formula::not(named)
+        } else {
+            named
+        })
+    }
+
+    /// The callers a `Principal` list names in any way.
+    fn principal_names(&mut self, principal: &Principal) -> Result<Formula, Reason> {
+        match principal {
             Principal::Wildcard => Ok(Formula::True),
             Principal::AwsShorthand(v) if v.value == "*" => Ok(Formula::True),
             Principal::AwsShorthand(v) => Ok(self.aws_principal(&v.value)),

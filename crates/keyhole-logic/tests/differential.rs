@@ -226,7 +226,12 @@ fn gen_policy(rng: &mut Rng, kind: PolicyKind) -> String {
         let effect = if rng.chance(65) { "Allow" } else { "Deny" };
         fields.push(format!(r#""Effect": "{effect}""#));
         if kind == PolicyKind::Resource {
-            fields.push(format!(r#""Principal": {}"#, rng.pick(PRINCIPALS)));
+            let element = if rng.chance(20) {
+                "NotPrincipal"
+            } else {
+                "Principal"
+            };
+            fields.push(format!(r#""{element}": {}"#, rng.pick(PRINCIPALS)));
         }
         let n = 1 + rng.below(2);
         let actions: Vec<String> = (0..n).map(|_| quoted(rng.pick(ACTIONS))).collect();

@@ -206,11 +206,6 @@ fn undecided_constructs_are_unknown_with_a_reason() {
             "both as string and as numeric",
         ),
         (
-            r#"{"Effect": "Allow", "NotPrincipal": {"AWS": "111122223333"}, "Action": "*", "Resource": "*"}"#,
-            PolicyKind::Resource,
-            "NotPrincipal",
-        ),
-        (
             r#"{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "::ffff:0:0/96"}}}"#,
             PolicyKind::Identity,
             "IPv4-mapped",
@@ -291,4 +286,31 @@ fn node_budget_is_reported() {
         Answer::Unknown(reason) => assert!(reason.contains("decision-diagram nodes"), "{reason}"),
         other => panic!("expected a budget, got {other:?}"),
     }
+}
+
+#[test]
+fn not_principal_applies_to_every_caller_it_does_not_name() {
+    let p = policy(
+        r#"{"Effect": "Allow", "NotPrincipal": {"AWS": "111122223333"}, "Action": "s3:GetObject", "Resource": "*"}"#,
+    );
+    let options = QueryOptions {
+        kind: PolicyKind::Resource,
+        ..Default::default()
+    };
+    let Answer::Yes(w) = satisfiable(&p, &options) else {
+        panic!("NotPrincipal allows callers outside the account")
+    };
+    assert_ne!(w.principal.account(), Some("111122223333"), "{w:?}");
+    // Restricted to a caller of the named account, nothing is allowed.
+    let inside = QueryOptions {
+        kind: PolicyKind::Resource,
+        restriction: keyhole_logic::Restriction {
+            principal: keyhole_policy::request::RequestPrincipal::parse(
+                "arn:aws:iam::111122223333:user/u",
+            ),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_eq!(satisfiable(&p, &inside), Answer::No);
 }
