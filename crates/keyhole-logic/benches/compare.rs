@@ -37,13 +37,11 @@ fn folders(dir: &Path) -> BTreeMap<PathBuf, Vec<(PathBuf, Policy)>> {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "json")
                 && p.file_name().is_some_and(|n| n != "domain.json")
-            {
-                if let Ok(policy) = std::fs::read_to_string(&p)
+                && let Ok(policy) = std::fs::read_to_string(&p)
                     .map_err(|_| ())
                     .and_then(|t| parse_policy(&t).map_err(|_| ()))
-                {
-                    out.entry(d.clone()).or_default().push((p, policy));
-                }
+            {
+                out.entry(d.clone()).or_default().push((p, policy));
             }
         }
     }
