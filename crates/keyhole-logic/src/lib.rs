@@ -63,6 +63,7 @@ mod encode;
 mod err;
 mod mdd;
 mod query;
+pub mod smtlib;
 
 pub use compare::{Comparison, Relation, compare};
 pub use domain::date::{DateSet, Timestamp};

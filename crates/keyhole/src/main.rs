@@ -79,7 +79,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate { scenario, format } => simulate_all(&scenario, format),
-        Command::Compare { old, new, policy_type, format } => compare_cmd(&old, &new, policy_type, format),
+        Command::Compare {
+            old,
+            new,
+            policy_type,
+            format,
+        } => compare_cmd(&old, &new, policy_type, format),
     };
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -246,7 +251,12 @@ fn principal_text(p: &keyhole_policy::request::RequestPrincipal) -> String {
     }
 }
 
-fn compare_cmd(old: &Path, new: &Path, kind: PolicyTypeArg, format: Format) -> Result<Result<(), InputError>> {
+fn compare_cmd(
+    old: &Path,
+    new: &Path,
+    kind: PolicyTypeArg,
+    format: Format,
+) -> Result<Result<(), InputError>> {
     let mut policies = Vec::with_capacity(2);
     for path in [old, new] {
         let text = match read(path)? {
@@ -257,7 +267,13 @@ fn compare_cmd(old: &Path, new: &Path, kind: PolicyTypeArg, format: Format) -> R
             Ok(p) => policies.push(p),
             Err(e) => {
                 let at = e.span.location(&text);
-                return Ok(Err(InputError(format!("{}:{}:{}: {}", path.display(), at.line, at.column + 1, e.kind))));
+                return Ok(Err(InputError(format!(
+                    "{}:{}:{}: {}",
+                    path.display(),
+                    at.line,
+                    at.column + 1,
+                    e.kind
+                ))));
             }
         }
     }
@@ -268,7 +284,9 @@ fn compare_cmd(old: &Path, new: &Path, kind: PolicyTypeArg, format: Format) -> R
         PolicyTypeArg::Identity => keyhole_logic::PolicyKind::Identity,
         PolicyTypeArg::Resource => keyhole_logic::PolicyKind::Resource,
         PolicyTypeArg::Auto => {
-            let names_principals = |p: &keyhole_policy::Policy| p.statements.iter().any(|s| s.value.principal.is_some());
+            let names_principals = |p: &keyhole_policy::Policy| {
+                p.statements.iter().any(|s| s.value.principal.is_some())
+            };
             if names_principals(old_p) || names_principals(new_p) {
                 keyhole_logic::PolicyKind::Resource
             } else {
@@ -276,9 +294,17 @@ fn compare_cmd(old: &Path, new: &Path, kind: PolicyTypeArg, format: Format) -> R
             }
         }
     };
-    let options = keyhole_logic::QueryOptions { kind, ..Default::default() };
+    let options = keyhole_logic::QueryOptions {
+        kind,
+        ..Default::default()
+    };
     let c = keyhole_logic::compare(old_p, new_p, &options);
-    let witness = |r: &Option<keyhole_policy::request::Request>| r.as_ref().map_or(serde_json::Value::Null, keyhole_policy::scenario::request_to_json);
+    let witness = |r: &Option<keyhole_policy::request::Request>| {
+        r.as_ref().map_or(
+            serde_json::Value::Null,
+            keyhole_policy::scenario::request_to_json,
+        )
+    };
     let out = match format {
         Format::Json => {
             let mut v = serde_json::json!({
@@ -286,24 +312,40 @@ fn compare_cmd(old: &Path, new: &Path, kind: PolicyTypeArg, format: Format) -> R
                 "newAllowsButOldDenies": witness(&c.new_allows_but_old_denies),
                 "oldAllowsButNewDenies": witness(&c.old_allows_but_new_denies),
             });
-            if !c.unknown_reasons.is_empty() && let Some(obj) = v.as_object_mut() {
-                obj.insert("unknownReasons".into(), serde_json::json!(c.unknown_reasons));
+            if !c.unknown_reasons.is_empty()
+                && let Some(obj) = v.as_object_mut()
+            {
+                obj.insert(
+                    "unknownReasons".into(),
+                    serde_json::json!(c.unknown_reasons),
+                );
             }
             serde_json::to_string(&v)? + "\n"
         }
         Format::Text => {
-            let mut s = format!("NEW is {} compared with OLD\n", match c.relation {
-                keyhole_logic::Relation::Equivalent => "equivalent (allows exactly the same requests)",
-                keyhole_logic::Relation::Less => "less permissive",
-                keyhole_logic::Relation::More => "more permissive",
-                keyhole_logic::Relation::Incomparable => "incomparable (each allows requests the other denies)",
-                keyhole_logic::Relation::Unknown => "unknown (not decided exactly)",
-            });
+            let mut s = format!(
+                "NEW is {} compared with OLD\n",
+                match c.relation {
+                    keyhole_logic::Relation::Equivalent =>
+                        "equivalent (allows exactly the same requests)",
+                    keyhole_logic::Relation::Less => "less permissive",
+                    keyhole_logic::Relation::More => "more permissive",
+                    keyhole_logic::Relation::Incomparable =>
+                        "incomparable (each allows requests the other denies)",
+                    keyhole_logic::Relation::Unknown => "unknown (not decided exactly)",
+                }
+            );
             if let Some(r) = &c.new_allows_but_old_denies {
-                s.push_str(&format!("NEW allows, OLD denies: {}\n", serde_json::to_string(&keyhole_policy::scenario::request_to_json(r))?));
+                s.push_str(&format!(
+                    "NEW allows, OLD denies: {}\n",
+                    serde_json::to_string(&keyhole_policy::scenario::request_to_json(r))?
+                ));
             }
             if let Some(r) = &c.old_allows_but_new_denies {
-                s.push_str(&format!("OLD allows, NEW denies: {}\n", serde_json::to_string(&keyhole_policy::scenario::request_to_json(r))?));
+                s.push_str(&format!(
+                    "OLD allows, NEW denies: {}\n",
+                    serde_json::to_string(&keyhole_policy::scenario::request_to_json(r))?
+                ));
             }
             for reason in &c.unknown_reasons {
                 s.push_str(&format!("unknown: {reason}\n"));
@@ -311,6 +353,9 @@ fn compare_cmd(old: &Path, new: &Path, kind: PolicyTypeArg, format: Format) -> R
             s
         }
     };
-    std::io::stdout().lock().write_all(out.as_bytes()).context("writing the result")?;
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .context("writing the result")?;
     Ok(Ok(()))
 }

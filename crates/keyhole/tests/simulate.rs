@@ -213,32 +213,77 @@ fn rand_suffix() -> u128 {
 }
 
 fn compare_example(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/compare").join(name).display().to_string()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/compare")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
 fn compare_finds_the_added_partner_access_with_a_confirmed_witness() {
-    let v = json(&["compare", "--format", "json", &compare_example("bucket-old.json"), &compare_example("bucket-new.json")]);
+    let v = json(&[
+        "compare",
+        "--format",
+        "json",
+        &compare_example("bucket-old.json"),
+        &compare_example("bucket-new.json"),
+    ]);
     assert_eq!(v["relation"], "more");
     assert!(v["oldAllowsButNewDenies"].is_null());
     let w = &v["newAllowsButOldDenies"];
-    assert!(w["action"].as_str().unwrap().eq_ignore_ascii_case("s3:ListBucket"), "{w}");
-    assert!(w["context"]["s3:prefix"].as_str().unwrap().starts_with("releases/"), "{w}");
+    assert!(
+        w["action"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("s3:ListBucket"),
+        "{w}"
+    );
+    assert!(
+        w["context"]["s3:prefix"]
+            .as_str()
+            .unwrap()
+            .starts_with("releases/"),
+        "{w}"
+    );
     // The witness reads back as a scenario request and the evaluator allows it under NEW only.
-    for (policy, expected) in [("bucket-new.json", "Allowed"), ("bucket-old.json", "ImplicitlyDenied")] {
+    for (policy, expected) in [
+        ("bucket-new.json", "Allowed"),
+        ("bucket-old.json", "ImplicitlyDenied"),
+    ] {
         let dir = tempdir();
         let path = dir.join("witness.json");
-        let p: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(compare_example(policy)).unwrap()).unwrap();
-        let all = serde_json::json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
-        std::fs::write(&path, serde_json::json!({"resourcePolicy": p, "identityPolicies": [all], "request": w}).to_string()).unwrap();
-        let r = json(&["simulate", "--format", "json", "--scenario", path.to_str().unwrap()]);
+        let p: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(compare_example(policy)).unwrap())
+                .unwrap();
+        let all =
+            serde_json::json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
+        std::fs::write(
+            &path,
+            serde_json::json!({"resourcePolicy": p, "identityPolicies": [all], "request": w})
+                .to_string(),
+        )
+        .unwrap();
+        let r = json(&[
+            "simulate",
+            "--format",
+            "json",
+            "--scenario",
+            path.to_str().unwrap(),
+        ]);
         assert_eq!(r["decision"], expected, "{policy}: {r}");
     }
 }
 
 #[test]
 fn compare_of_a_policy_with_itself_is_equivalent() {
-    let v = json(&["compare", "--format", "json", &compare_example("bucket-new.json"), &compare_example("bucket-new.json")]);
+    let v = json(&[
+        "compare",
+        "--format",
+        "json",
+        &compare_example("bucket-new.json"),
+        &compare_example("bucket-new.json"),
+    ]);
     assert_eq!(v["relation"], "equivalent");
     assert!(v["newAllowsButOldDenies"].is_null() && v["oldAllowsButNewDenies"].is_null());
 }
@@ -250,9 +295,21 @@ fn compare_reports_unknown_with_the_reason() {
     let b = dir.join("b.json");
     std::fs::write(&a, r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}}"#).unwrap();
     std::fs::write(&b, r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}"#).unwrap();
-    let v = json(&["compare", "--format", "json", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let v = json(&[
+        "compare",
+        "--format",
+        "json",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
     assert_eq!(v["relation"], "unknown");
-    assert!(v["unknownReasons"][0].as_str().unwrap().contains("variable"), "{v}");
+    assert!(
+        v["unknownReasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("variable"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -260,6 +317,12 @@ fn compare_bad_policy_exits_2_with_location() {
     let dir = tempdir();
     let a = dir.join("a.json");
     std::fs::write(&a, "{\"Statement\": [}").unwrap();
-    let err = keyhole().args(["compare", a.to_str().unwrap(), a.to_str().unwrap()]).assert().code(2).get_output().stderr.clone();
+    let err = keyhole()
+        .args(["compare", a.to_str().unwrap(), a.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
     assert!(String::from_utf8(err).unwrap().contains("a.json:1:16:"));
 }
