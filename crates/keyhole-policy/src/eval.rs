@@ -185,14 +185,20 @@ struct Evaluator<'a> {
     matched: Vec<MatchedStatement>,
 }
 
-/// Evaluates `request` against `policies`.
-#[must_use]
-pub fn evaluate(request: &Request, policies: &PolicySet, options: &EvalOptions) -> Evaluation {
-    let wildcard_only = options.wildcard_only_action.unwrap_or_else(|| {
+/// Whether the request's action takes no resource: as the options say, else as the service
+/// catalog says.
+fn is_wildcard_only(request: &Request, options: &EvalOptions) -> bool {
+    options.wildcard_only_action.unwrap_or_else(|| {
         crate::catalog::service_catalog()
             .action(&request.action)
             .is_some_and(|(_, a)| a.is_wildcard_only())
-    });
+    })
+}
+
+/// Evaluates `request` against `policies`.
+#[must_use]
+pub fn evaluate(request: &Request, policies: &PolicySet, options: &EvalOptions) -> Evaluation {
+    let wildcard_only = is_wildcard_only(request, options);
     let mut ev = Evaluator {
         request,
         options,
@@ -217,11 +223,7 @@ pub fn evaluate_policy(
     request: &Request,
     options: &EvalOptions,
 ) -> Decision {
-    let wildcard_only = options.wildcard_only_action.unwrap_or_else(|| {
-        crate::catalog::service_catalog()
-            .action(&request.action)
-            .is_some_and(|(_, a)| a.is_wildcard_only())
-    });
+    let wildcard_only = is_wildcard_only(request, options);
     let mut ev = Evaluator {
         request,
         options,

@@ -75,6 +75,22 @@ enum Format {
 /// Bad input: printed as `file:line:column: message`, exit 2.
 struct InputError(String);
 
+/// An input error at `span` of `path`'s `text`, as `file:line:column: message` (column from 1).
+fn located(
+    path: &Path,
+    text: &str,
+    span: keyhole_policy::Span,
+    message: &dyn std::fmt::Display,
+) -> InputError {
+    let at = span.location(text);
+    InputError(format!(
+        "{}:{}:{}: {message}",
+        path.display(),
+        at.line,
+        at.column + 1
+    ))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -143,16 +159,7 @@ fn simulate(path: &Path, format: Format, name_file: bool) -> Result<Result<(), I
     };
     let scenario = match parse_scenario(&text) {
         Ok(s) => s,
-        Err(e) => {
-            let at = e.span.location(&text);
-            return Ok(Err(InputError(format!(
-                "{}:{}:{}: {}",
-                path.display(),
-                at.line,
-                at.column + 1,
-                e.message
-            ))));
-        }
+        Err(e) => return Ok(Err(located(path, &text, e.span, &e.message))),
     };
     let evaluation = evaluate(&scenario.request, &scenario.policies, &scenario.options);
     let out = match format {
@@ -266,14 +273,7 @@ fn compare_cmd(
         match keyhole_policy::parse_policy(&text) {
             Ok(p) => policies.push(p),
             Err(e) => {
-                let at = e.span.location(&text);
-                return Ok(Err(InputError(format!(
-                    "{}:{}:{}: {}",
-                    path.display(),
-                    at.line,
-                    at.column + 1,
-                    e.kind
-                ))));
+                return Ok(Err(located(path, &text, e.span, &e.kind)));
             }
         }
     }
