@@ -18,6 +18,8 @@
     clippy::panic
 )]
 
+mod common;
+use common::Rng;
 use keyhole_logic::{
     Answer, PolicyKind, QueryOptions, allowed_but_not, representative_requests, satisfiable,
 };
@@ -25,33 +27,12 @@ use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
 use keyhole_policy::{Decision, EvalOptions, Policy, PolicySet, evaluate, parse_policy};
 use proptest::prelude::*;
 
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        // splitmix64, so that nearby seeds give unrelated streams (never zero).
-        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        Rng((z ^ (z >> 31)) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
+fn seeded(seed: u64) -> Rng {
+    // splitmix64, so that nearby seeds give unrelated streams (never zero).
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    Rng((z ^ (z >> 31)) | 1)
 }
 
 const ACTIONS: &[&str] = &[
@@ -458,7 +439,7 @@ fn samples(rng: &mut Rng, policies: &[&Policy], kind: PolicyKind) -> Vec<Request
 }
 
 fn check_case(seed: u64, kind: PolicyKind) -> Result<Stats, String> {
-    let mut rng = Rng::new(seed);
+    let mut rng = seeded(seed);
     let text1 = gen_policy(&mut rng, kind);
     let text2 = gen_policy(&mut rng, kind);
     let p1 = parse_policy(&text1).map_err(|e| format!("{e}: {text1}"))?;

@@ -20,6 +20,8 @@
     missing_docs
 )]
 
+mod common;
+use common::Rng;
 use keyhole_logic::smtlib;
 
 use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
@@ -410,29 +412,8 @@ fn full() -> bool {
 // ---------------------------------------------------------------------------------------------
 // Generated policies
 
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x2545_F491_4F6C_DD1D | 1)
-    }
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
+fn seeded(seed: u64) -> Rng {
+    Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x2545_F491_4F6C_DD1D | 1)
 }
 
 const ACTIONS: &[&str] = &[
@@ -767,7 +748,7 @@ fn generated_policies_agree() {
     let samples = if full() { 100 } else { 60 };
     let mut jobs = Vec::new();
     for seed in 0..per_kind as u64 {
-        let mut rng = Rng::new(seed);
+        let mut rng = seeded(seed);
         let text = gen_policy(&mut rng);
         let Ok(p) = parse_policy(&text) else {
             panic!("generated policy does not parse: {text}");
@@ -779,7 +760,7 @@ fn generated_policies_agree() {
             samples: s,
         });
         // A related second policy: mutate by regenerating with a nearby seed.
-        let mut rng2 = Rng::new(seed ^ 0xABCD);
+        let mut rng2 = seeded(seed ^ 0xABCD);
         let text2 = gen_policy(&mut rng2);
         let p2 = parse_policy(&text2).unwrap();
         let s = sample_requests(&mut rng, &[&p, &p2], samples);
@@ -917,7 +898,7 @@ fn quacky_corpus_agrees() {
             continue;
         }
         let rel = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
-        let mut rng = Rng::new(jobs.len() as u64);
+        let mut rng = seeded(jobs.len() as u64);
         let samples = sample_requests(&mut rng, &[&pa, &pb], 40);
         jobs.push(Job {
             label: format!("difference {} \\ {}", rel(a), rel(b)),
