@@ -23,7 +23,6 @@
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
 use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
-use keyhole_policy::scenario::resource_account_of;
 use keyhole_policy::{EvalOptions, Policy, PolicySet, evaluate, parse_policy};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -128,7 +127,8 @@ fn request(action: Option<&str>, resource: Option<&str>, context: Context) -> Re
         principal: RequestPrincipal::parse(CALLER).unwrap(),
         action: action.map_or_else(|| "s3:GetObject".to_owned(), concrete),
         resource_account: Some(
-            resource_account_of(&resource).unwrap_or_else(|| "111122223333".to_owned()),
+            keyhole_policy::arn::Arn::account_of(&resource)
+                .unwrap_or_else(|| "111122223333".to_owned()),
         ),
         resource,
         context,

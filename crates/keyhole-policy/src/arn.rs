@@ -39,6 +39,16 @@ impl Arn {
     }
 }
 
+impl Arn {
+    /// The account of an ARN-shaped resource, when the ARN names one (S3 bucket ARNs do not).
+    #[must_use]
+    pub fn account_of(text: &str) -> Option<String> {
+        Arn::parse(text)
+            .map(|a| a.account)
+            .filter(|a| !a.is_empty())
+    }
+}
+
 impl std::fmt::Display for Arn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -20,10 +20,33 @@ use crate::request::ContextValue;
 use crate::value::{Decimal, IpRange, parse_bool, parse_date};
 use crate::variables::{Substituted, VariableValue, substitute};
 
-/// The families of condition operator, without qualifiers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[expect(missing_docs, reason = "variant names are AWS's operator names")]
-pub enum BaseOperator {
+/// Declares [`BaseOperator`], [`BASE_OPERATORS`] and [`BaseOperator::name`] from one list, so
+/// the three cannot drift apart.
+macro_rules! base_operators {
+    ($($op:ident),* $(,)?) => {
+        /// The families of condition operator, without qualifiers.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[expect(missing_docs, reason = "variant names are AWS's operator names")]
+        pub enum BaseOperator {
+            $($op,)*
+        }
+
+        /// All base operators, in AWS documentation order.
+        pub const BASE_OPERATORS: [BaseOperator; [$(stringify!($op)),*].len()] = [$(BaseOperator::$op),*];
+
+        impl BaseOperator {
+            /// The operator's name as written in policies.
+            #[must_use]
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(BaseOperator::$op => stringify!($op),)*
+                }
+            }
+        }
+    };
+}
+
+base_operators! {
     StringEquals,
     StringNotEquals,
     StringEqualsIgnoreCase,
@@ -53,40 +76,6 @@ pub enum BaseOperator {
     Null,
 }
 
-/// All base operators, in AWS documentation order.
-pub const BASE_OPERATORS: [BaseOperator; 27] = {
-    use BaseOperator::*;
-    [
-        StringEquals,
-        StringNotEquals,
-        StringEqualsIgnoreCase,
-        StringNotEqualsIgnoreCase,
-        StringLike,
-        StringNotLike,
-        NumericEquals,
-        NumericNotEquals,
-        NumericLessThan,
-        NumericLessThanEquals,
-        NumericGreaterThan,
-        NumericGreaterThanEquals,
-        DateEquals,
-        DateNotEquals,
-        DateLessThan,
-        DateLessThanEquals,
-        DateGreaterThan,
-        DateGreaterThanEquals,
-        Bool,
-        BinaryEquals,
-        IpAddress,
-        NotIpAddress,
-        ArnEquals,
-        ArnLike,
-        ArnNotEquals,
-        ArnNotLike,
-        Null,
-    ]
-};
-
 /// The value type an operator family reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OperatorFamily {
@@ -109,41 +98,6 @@ pub enum OperatorFamily {
 }
 
 impl BaseOperator {
-    /// The operator's name as written in policies.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        use BaseOperator::*;
-        match self {
-            StringEquals => "StringEquals",
-            StringNotEquals => "StringNotEquals",
-            StringEqualsIgnoreCase => "StringEqualsIgnoreCase",
-            StringNotEqualsIgnoreCase => "StringNotEqualsIgnoreCase",
-            StringLike => "StringLike",
-            StringNotLike => "StringNotLike",
-            NumericEquals => "NumericEquals",
-            NumericNotEquals => "NumericNotEquals",
-            NumericLessThan => "NumericLessThan",
-            NumericLessThanEquals => "NumericLessThanEquals",
-            NumericGreaterThan => "NumericGreaterThan",
-            NumericGreaterThanEquals => "NumericGreaterThanEquals",
-            DateEquals => "DateEquals",
-            DateNotEquals => "DateNotEquals",
-            DateLessThan => "DateLessThan",
-            DateLessThanEquals => "DateLessThanEquals",
-            DateGreaterThan => "DateGreaterThan",
-            DateGreaterThanEquals => "DateGreaterThanEquals",
-            Bool => "Bool",
-            BinaryEquals => "BinaryEquals",
-            IpAddress => "IpAddress",
-            NotIpAddress => "NotIpAddress",
-            ArnEquals => "ArnEquals",
-            ArnLike => "ArnLike",
-            ArnNotEquals => "ArnNotEquals",
-            ArnNotLike => "ArnNotLike",
-            Null => "Null",
-        }
-    }
-
     /// Whether the operator is the negation of a positive one (true when no value matches).
     #[must_use]
     pub fn is_negated(self) -> bool {

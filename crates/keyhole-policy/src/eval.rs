@@ -425,11 +425,10 @@ impl Evaluator<'_> {
         let Some(caller) = req.principal.account() else {
             return false;
         };
-        let owner = req.resource_account.clone().or_else(|| {
-            crate::arn::Arn::parse(&req.resource)
-                .map(|a| a.account)
-                .filter(|a| !a.is_empty())
-        });
+        let owner = req
+            .resource_account
+            .clone()
+            .or_else(|| crate::arn::Arn::account_of(&req.resource));
         owner.is_none_or(|o| o == caller)
     }
 

@@ -18,7 +18,6 @@
 //! multivalued.
 
 use crate::Policy;
-use crate::arn::Arn;
 use crate::err::PolicyError;
 use crate::eval::{EvalOptions, KnownKey, PolicySet};
 use crate::json::{Json, JsonKind, JsonLimits, Member, parse_json};
@@ -370,14 +369,6 @@ fn known_keys(json: &Json) -> Result<Vec<KnownKey>, ScenarioError> {
             Ok(k)
         })
         .collect()
-}
-
-/// The account of an ARN-like resource, if it has one.
-#[must_use]
-pub fn resource_account_of(resource: &str) -> Option<String> {
-    Arn::parse(resource)
-        .map(|a| a.account)
-        .filter(|a| !a.is_empty())
 }
 
 /// A policy-kind rule that a scenario's policy breaks (AWS would reject that policy).
