@@ -1,0 +1,1 @@
+//! External-access findings over keyhole's resource model.

@@ -1,0 +1,1 @@
+//! Reading the world into keyhole's resource model.
