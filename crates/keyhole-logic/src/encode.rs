@@ -77,7 +77,7 @@ impl KeyType {
 
 /// The kinds of caller, as a finite domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum PrincipalKind {
+pub enum PrincipalKind {
     /// An IAM principal (account root, user, role, session).
     Aws,
     /// An AWS service principal.
@@ -183,7 +183,7 @@ pub(crate) struct Test {
 }
 
 impl Test {
-    fn plain(var: Var, region: SetExpr) -> Test {
+    pub(crate) fn plain(var: Var, region: SetExpr) -> Test {
         Test {
             var,
             absent: false,
@@ -226,6 +226,30 @@ pub(crate) struct Encoder {
     pub(crate) tests: Vec<Test>,
     /// Each condition key's type and its name as first written.
     pub(crate) keys: BTreeMap<String, (KeyType, String)>,
+    /// Whether `aws:PrincipalArn` and `aws:PrincipalAccount` are read off the caller (resource
+    /// policies only; see [`Encoder::linked`]).
+    pub(crate) linked: bool,
+}
+
+/// The condition keys AWS derives from an IAM caller, in linked mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LinkedKey {
+    /// `aws:PrincipalArn`: the caller's ARN, a role's ARN for its sessions.
+    Arn,
+    /// `aws:PrincipalAccount`: the account field of that ARN.
+    Account,
+}
+
+impl LinkedKey {
+    fn of(key: &str) -> Option<LinkedKey> {
+        if key.eq_ignore_ascii_case("aws:PrincipalArn") {
+            Some(LinkedKey::Arn)
+        } else if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
+            Some(LinkedKey::Account)
+        } else {
+            None
+        }
+    }
 }
 
 /// Whether a set qualifier is present, in words, for reasons.
@@ -239,10 +263,26 @@ impl Encoder {
             kind,
             tests: Vec::new(),
             keys: BTreeMap::new(),
+            linked: false,
         }
     }
 
-    fn test(&mut self, test: Test) -> Formula {
+    /// An encoder in *linked* mode (resource policies): the principal variable of an IAM caller
+    /// holds the value AWS puts in `aws:PrincipalArn` — an account root, user, role or
+    /// federated-user ARN, a role standing for all of its sessions — and conditions on
+    /// `aws:PrincipalArn` and `aws:PrincipalAccount` are tests on that variable rather than
+    /// free keys, so a request whose condition keys contradict its caller is never a witness.
+    /// Both keys are absent for service, federated, canonical-user and anonymous callers.
+    /// Account fields are not restricted to twelve digits: Access Analyzer itself reports
+    /// findings for patterns such as `arn:aws:iam::123:user/*`.
+    pub(crate) fn linked(kind: PolicyKind) -> Self {
+        Encoder {
+            linked: kind == PolicyKind::Resource,
+            ..Encoder::new(kind)
+        }
+    }
+
+    pub(crate) fn push_test(&mut self, test: Test) -> Formula {
         self.tests.push(test);
         Formula::Test(self.tests.len() - 1)
     }
@@ -269,24 +309,40 @@ impl Encoder {
         Ok(Formula::And(parts))
     }
 
-    /// An IAM caller's ARN parses (`arn:` and six fields).
-    fn principal_well_formed(&mut self) -> Formula {
+    /// An IAM caller's ARN parses (`arn:` and six fields); in linked mode it is an identity
+    /// ARN as `aws:PrincipalArn` reports it.
+    pub(crate) fn principal_well_formed(&mut self) -> Formula {
         let not_aws = self.kinds(&[
             PrincipalKind::Service,
             PrincipalKind::Federated,
             PrincipalKind::CanonicalUser,
             PrincipalKind::Anonymous,
         ]);
-        let arn = self.test(Test::plain(Var::Principal, SetExpr::arn_parseable()));
+        let shape = if self.linked {
+            SetExpr::Union(
+                [
+                    "arn:*:iam::?*:root",
+                    "arn:*:iam::?*:user/?*",
+                    "arn:*:iam::?*:role/?*",
+                    "arn:*:sts::?*:federated-user/?*",
+                ]
+                .into_iter()
+                .map(|g| SetExpr::ArnTokens(GlobToken::parse(g)))
+                .collect(),
+            )
+        } else {
+            SetExpr::arn_parseable()
+        };
+        let arn = self.push_test(Test::plain(Var::Principal, shape));
         Formula::Or(vec![not_aws, arn])
     }
 
-    fn kinds(&mut self, kinds: &[PrincipalKind]) -> Formula {
+    pub(crate) fn kinds(&mut self, kinds: &[PrincipalKind]) -> Formula {
         let set = kinds.iter().copied().collect();
-        self.test(Test::plain(Var::PrincipalKind, SetExpr::Kinds(set)))
+        self.push_test(Test::plain(Var::PrincipalKind, SetExpr::Kinds(set)))
     }
 
-    fn statement(&mut self, policy: &Policy, st: &Statement) -> Result<Formula, Reason> {
+    pub(crate) fn statement(&mut self, policy: &Policy, st: &Statement) -> Result<Formula, Reason> {
         let mut parts = Vec::new();
         if self.kind == PolicyKind::Resource {
             match &st.principal {
@@ -309,7 +365,7 @@ impl Encoder {
                 })
                 .collect(),
         );
-        let action_test = self.test(Test::plain(Var::Action, action_set));
+        let action_test = self.push_test(Test::plain(Var::Action, action_set));
         parts.push(if action.value.negated {
             Formula::not(action_test)
         } else {
@@ -321,7 +377,7 @@ impl Encoder {
             for v in resource.value.values.iter() {
                 sets.push(self.resource_value(&v.value, vars)?);
             }
-            let test = self.test(Test::plain(Var::Resource, SetExpr::union(sets)));
+            let test = self.push_test(Test::plain(Var::Resource, SetExpr::union(sets)));
             parts.push(if resource.value.negated {
                 Formula::not(test)
             } else {
@@ -384,11 +440,11 @@ impl Encoder {
     }
 
     /// The callers a `Principal` list names in any way.
-    fn principal_names(&mut self, principal: &Principal) -> Result<Formula, Reason> {
+    pub(crate) fn principal_names(&mut self, principal: &Principal) -> Result<Formula, Reason> {
         match principal {
             Principal::Wildcard => Ok(Formula::True),
             Principal::AwsShorthand(v) if v.value == "*" => Ok(Formula::True),
-            Principal::AwsShorthand(v) => Ok(self.aws_principal(&v.value)),
+            Principal::AwsShorthand(v) => self.aws_principal(&v.value),
             Principal::Typed(entries) => {
                 let mut any = Vec::new();
                 for (ty, values) in entries {
@@ -397,7 +453,7 @@ impl Encoder {
                         let kind = match ty.value {
                             PrincipalType::Aws if v == "*" => return Ok(Formula::True),
                             PrincipalType::Aws => {
-                                any.push(self.aws_principal(v));
+                                any.push(self.aws_principal(v)?);
                                 continue;
                             }
                             PrincipalType::Service => PrincipalKind::Service,
@@ -414,7 +470,7 @@ impl Encoder {
                             ));
                         };
                         let k = self.kinds(&[kind]);
-                        let n = self.test(Test::plain(Var::Principal, names));
+                        let n = self.push_test(Test::plain(Var::Principal, names));
                         any.push(Formula::And(vec![k, n]));
                     }
                 }
@@ -427,7 +483,7 @@ impl Encoder {
     /// the caller's own ARN; for an account id or an account's `root` ARN every caller of the
     /// account (same partition for the ARN form); for a role its sessions; for an IAM user its
     /// federated-user sessions.
-    fn aws_principal(&mut self, value: &str) -> Formula {
+    fn aws_principal(&mut self, value: &str) -> Result<Formula, Reason> {
         let lit = GlobToken::literal;
         let any = || vec![GlobToken::AnyString];
         // `arn:<partition>:<service>:*:<account>:<rest>`, field by field.
@@ -453,6 +509,13 @@ impl Encoder {
         } else if let Some(named) = keyhole_policy::arn::Arn::parse(value) {
             let (p, a) = (named.partition.as_str(), named.account.as_str());
             let last = |r: &str| r.rsplit('/').next().unwrap_or(r).to_owned();
+            if self.linked && named.service == "sts" && named.resource.starts_with("assumed-role/")
+            {
+                return Err(format!(
+                    "a Principal naming the role session `{value}` is not decided exactly when \
+                     aws:PrincipalArn is linked to the caller"
+                ));
+            }
             if named.service == "iam" && named.resource == "root" {
                 names.push(arn(lit(p), any(), a, any()));
             } else if named.service == "iam" {
@@ -479,8 +542,8 @@ impl Encoder {
             }
         }
         let k = self.kinds(&[PrincipalKind::Aws]);
-        let n = self.test(Test::plain(Var::Principal, SetExpr::union(names)));
-        Formula::And(vec![k, n])
+        let n = self.push_test(Test::plain(Var::Principal, SetExpr::union(names)));
+        Ok(Formula::And(vec![k, n]))
     }
 
     /// Fixes (or checks) the type a condition key is read as.
@@ -512,12 +575,17 @@ impl Encoder {
         values: &[&str],
         vars: bool,
     ) -> Result<Formula, Reason> {
+        if self.linked
+            && let Some(linked) = LinkedKey::of(key)
+        {
+            return self.linked_entry(linked, op, key, values, vars);
+        }
         let var = Var::Key(key.to_lowercase());
         if op.base == BaseOperator::Null {
             self.key_type(key, KeyType::Presence)?;
             let when_present = values.iter().any(|v| parse_bool(v) == Some(false));
             let when_absent = values.iter().any(|v| parse_bool(v) == Some(true));
-            return Ok(self.test(Test {
+            return Ok(self.push_test(Test {
                 var,
                 absent: when_absent,
                 multi: when_present,
@@ -567,7 +635,7 @@ impl Encoder {
         } else {
             SetExpr::diff(SetExpr::All, matched)
         };
-        Ok(self.test(Test {
+        Ok(self.push_test(Test {
             var,
             absent: missing,
             multi: missing,
@@ -576,13 +644,89 @@ impl Encoder {
         }))
     }
 
+    /// A condition entry on `aws:PrincipalArn` or `aws:PrincipalAccount` in linked mode: the
+    /// key is present exactly for IAM callers, single-valued, and equal to the caller's ARN (or
+    /// its account field).
+    fn linked_entry(
+        &mut self,
+        linked: LinkedKey,
+        op: ConditionOperator,
+        key: &str,
+        values: &[&str],
+        vars: bool,
+    ) -> Result<Formula, Reason> {
+        let not_aws = self.kinds(&[
+            PrincipalKind::Service,
+            PrincipalKind::Federated,
+            PrincipalKind::CanonicalUser,
+            PrincipalKind::Anonymous,
+        ]);
+        let aws = self.kinds(&[PrincipalKind::Aws]);
+        let constant = |b: bool| if b { Formula::True } else { Formula::False };
+        if op.base == BaseOperator::Null {
+            let when_present = values.iter().any(|v| parse_bool(v) == Some(false));
+            let when_absent = values.iter().any(|v| parse_bool(v) == Some(true));
+            return Ok(Formula::Or(vec![
+                Formula::And(vec![aws, constant(when_present)]),
+                Formula::And(vec![not_aws, constant(when_absent)]),
+            ]));
+        }
+        let missing = op.if_exists || op.base.is_negated();
+        if op.qualifier.is_some() {
+            return Err(format!(
+                "the set operator `{}` on condition key `{key}` is not decided exactly yet",
+                op_name(op)
+            ));
+        }
+        let family = op.base.family();
+        if !matches!(
+            family,
+            OperatorFamily::String | OperatorFamily::Arn | OperatorFamily::Binary
+        ) {
+            return Err(format!(
+                "condition key `{key}` read as {} values is not decided exactly yet",
+                op_name(op)
+            ));
+        }
+        let mut sets = Vec::new();
+        let mut resolved = true;
+        for value in values {
+            let glob = substituted(value, vars, key)?;
+            match policy_value_set(op.base, &glob)? {
+                Some(set) => sets.push(set),
+                None => resolved = false,
+            }
+        }
+        let matched = SetExpr::Union(sets);
+        let region = if !op.base.is_negated() {
+            matched
+        } else if !resolved {
+            SetExpr::Empty
+        } else if family == OperatorFamily::Arn {
+            SetExpr::diff(SetExpr::arn_shaped(), matched)
+        } else {
+            SetExpr::diff(SetExpr::All, matched)
+        };
+        let region = match linked {
+            LinkedKey::Arn => region,
+            LinkedKey::Account => account_field(&region).ok_or_else(|| {
+                format!("this condition on `{key}` is not decided exactly yet ({op})")
+            })?,
+        };
+        let test = self.push_test(Test::plain(Var::Principal, region));
+        Ok(Formula::Or(vec![
+            Formula::And(vec![aws, test]),
+            Formula::And(vec![not_aws, constant(missing)]),
+        ]))
+    }
+
     /// Restricts a variable to one value.
     pub(crate) fn exactly(&mut self, var: Var, value: &str) -> Formula {
-        self.test(Test::plain(var, SetExpr::literal(value)))
+        self.push_test(Test::plain(var, SetExpr::literal(value)))
     }
 
     /// Restricts the caller to one principal.
-    pub(crate) fn principal_is(&mut self, principal: &RequestPrincipal) -> Formula {
+    pub(crate) fn principal_is(&mut self, principal: &RequestPrincipal) -> Result<Formula, Reason> {
         let (kind, name) = match principal {
             RequestPrincipal::Aws { arn } => (PrincipalKind::Aws, Some(arn.to_string())),
             RequestPrincipal::Service(s) => (PrincipalKind::Service, Some(s.clone())),
@@ -590,15 +734,99 @@ impl Encoder {
             RequestPrincipal::CanonicalUser(s) => (PrincipalKind::CanonicalUser, Some(s.clone())),
             RequestPrincipal::Anonymous => (PrincipalKind::Anonymous, None),
         };
+        if self.linked && kind == PrincipalKind::Aws {
+            return Err(
+                "restricting a linked query to one IAM caller is not supported; constrain \
+                 aws:PrincipalArn instead"
+                    .to_owned(),
+            );
+        }
         let k = self.kinds(&[kind]);
-        match name {
+        Ok(match name {
             Some(name) => {
                 let n = self.exactly(Var::Principal, &name);
                 Formula::And(vec![k, n])
             }
             None => k,
+        })
+    }
+}
+
+/// The caller ARNs whose account field lies in `accounts` (a set of account strings).
+/// `None` for sets that are not built from case-sensitive patterns.
+fn account_field(accounts: &SetExpr) -> Option<SetExpr> {
+    let wrap = |inner: &[GlobToken]| {
+        let mut t = GlobToken::parse("arn:*:*:*:");
+        // An account never contains `:`; a pattern that does names no account.
+        if inner.contains(&GlobToken::Char(':')) {
+            return SetExpr::Empty;
+        }
+        t.extend(inner.iter().cloned());
+        t.extend(GlobToken::parse(":*"));
+        SetExpr::ArnTokens(t)
+    };
+    Some(match accounts {
+        SetExpr::All => SetExpr::arn_shaped(),
+        SetExpr::Empty => SetExpr::Empty,
+        SetExpr::Tokens {
+            tokens,
+            case: Case::Sensitive,
+        } => wrap(tokens),
+        // Case-insensitive account patterns: every spelling, when there are few letters (account
+        // ids are digits, so this is almost always one spelling).
+        SetExpr::Tokens {
+            tokens,
+            case: Case::Insensitive,
+        } => SetExpr::Union(case_variants(tokens)?.iter().map(|t| wrap(t)).collect()),
+        SetExpr::AsciiFold(text) => SetExpr::Union(
+            case_variants(&GlobToken::literal(text))?
+                .iter()
+                .map(|t| wrap(t))
+                .collect(),
+        ),
+        SetExpr::Union(parts) => SetExpr::Union(
+            parts
+                .iter()
+                .map(account_field)
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        SetExpr::Diff(a, b) => SetExpr::diff(account_field(a)?, account_field(b)?),
+        _ => return None,
+    })
+}
+
+/// Every upper/lower-case spelling of a token sequence; `None` beyond six letters.
+fn case_variants(tokens: &[GlobToken]) -> Option<Vec<Vec<GlobToken>>> {
+    let letters = tokens
+        .iter()
+        .filter(|t| matches!(t, GlobToken::Char(c) if c.is_alphabetic()))
+        .count();
+    if letters > 6 {
+        return None;
+    }
+    let mut out: Vec<Vec<GlobToken>> = vec![Vec::new()];
+    for token in tokens {
+        match token {
+            GlobToken::Char(c) if c.is_alphabetic() => {
+                let lower: Vec<char> = c.to_lowercase().collect();
+                let upper: Vec<char> = c.to_uppercase().collect();
+                let (&[l], &[u]) = (lower.as_slice(), upper.as_slice()) else {
+                    return None;
+                };
+                let mut next = Vec::with_capacity(out.len() * 2);
+                for prefix in &out {
+                    for v in if l == u { vec![l] } else { vec![l, u] } {
+                        let mut p = prefix.clone();
+                        p.push(GlobToken::Char(v));
+                        next.push(p);
+                    }
+                }
+                out = next;
+            }
+            other => out.iter_mut().for_each(|p| p.push(other.clone())),
         }
     }
+    Some(out)
 }
 
 /// A policy string with its variables substituted; policy variables that name a key are not

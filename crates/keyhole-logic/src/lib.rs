@@ -64,6 +64,7 @@ mod err;
 mod mdd;
 mod query;
 pub mod smtlib;
+mod space;
 
 pub use compare::{Comparison, Relation, compare};
 pub use domain::date::{DateSet, Timestamp};
@@ -77,3 +78,4 @@ pub use query::{
     Answer, Limits, PolicyKind, QueryOptions, Restriction, Witness, allowed_but_not,
     representative_requests, satisfiable,
 };
+pub use space::{CallerKind, Expr, Space};

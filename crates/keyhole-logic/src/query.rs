@@ -168,6 +168,11 @@ pub fn representative_requests(
         enc.policy(policy)?;
     }
     let compiled = prepare(&enc, options)?;
+    Ok(representatives(&enc, &compiled, limit))
+}
+
+/// Requests covering every atom of `compiled` (see [`representative_requests`]).
+pub(crate) fn representatives(enc: &Encoder, compiled: &Compiled, limit: usize) -> Vec<Request> {
     let widths: Vec<usize> = compiled.atoms.iter().map(|v| v.atoms.len()).collect();
     let widest = widths.iter().copied().max().unwrap_or(1);
     let mut out = Vec::new();
@@ -189,23 +194,24 @@ pub fn representative_requests(
                 .collect()
         };
         round += 1;
-        if let Ok(Some(w)) = compiled.witness(&enc, &choice, &mut cache) {
+        if let Ok(Some(w)) = compiled.witness(enc, &choice, &mut cache) {
             out.push(w.to_request());
         }
         if round > limit.saturating_mul(4) + widest {
             break;
         }
     }
-    Ok(out)
+    out
 }
 
-struct Compiled {
+#[derive(Debug)]
+pub(crate) struct Compiled {
     atoms: Vec<VarAtoms>,
     /// Per test: the variable index and the atoms on which it holds.
     tests: Vec<(usize, Vec<bool>)>,
 }
 
-fn prepare(enc: &Encoder, options: &QueryOptions) -> Result<Compiled, String> {
+pub(crate) fn prepare(enc: &Encoder, options: &QueryOptions) -> Result<Compiled, String> {
     let mut vars: Vec<(Var, Shape)> = vec![
         (Var::Action, Shape::Action),
         (Var::Resource, Shape::Resource),
@@ -251,7 +257,24 @@ fn run_inner(
 ) -> Result<Option<Witness>, String> {
     let mut enc = Encoder::new(options.kind);
     let formula = build(&mut enc)?;
-    let mut parts = vec![formula];
+    let Some(restriction) = restriction(&mut enc, options)? else {
+        return Ok(None);
+    };
+    let formula = Formula::And(vec![formula, restriction]);
+    let compiled = prepare(&enc, options)?;
+    let mut mdd = Mdd::new(options.limits.max_nodes);
+    let root = compiled
+        .diagram(&mut mdd, &formula)
+        .map_err(|b| format!("budget: more than {} decision-diagram nodes", b.0))?;
+    solve_compiled(&enc, options, &compiled, &mdd, root)
+}
+
+/// The formula of `options.restriction`; `None` when no request meets it.
+pub(crate) fn restriction(
+    enc: &mut Encoder,
+    options: &QueryOptions,
+) -> Result<Option<Formula>, String> {
+    let mut parts = Vec::new();
     let restriction = &options.restriction;
     if let Some(action) = &restriction.action {
         parts.push(enc.exactly(Var::Action, action));
@@ -261,18 +284,24 @@ fn run_inner(
     }
     if let Some(principal) = &restriction.principal {
         match options.kind {
-            PolicyKind::Resource => parts.push(enc.principal_is(principal)),
+            PolicyKind::Resource => parts.push(enc.principal_is(principal)?),
             // Identity policies grant IAM principals only; the caller is not a variable.
             PolicyKind::Identity if principal.arn().is_none() => return Ok(None),
             PolicyKind::Identity => {}
         }
     }
-    let formula = Formula::And(parts);
-    let compiled = prepare(&enc, options)?;
-    let mut mdd = Mdd::new(options.limits.max_nodes);
-    let root = compiled
-        .diagram(&mut mdd, &formula)
-        .map_err(|b| format!("budget: more than {} decision-diagram nodes", b.0))?;
+    Ok(Some(Formula::And(parts)))
+}
+
+/// A witness of the diagram `root`, or `None` when it is empty.
+pub(crate) fn solve_compiled(
+    enc: &Encoder,
+    options: &QueryOptions,
+    compiled: &Compiled,
+    mdd: &Mdd,
+    root: NodeId,
+) -> Result<Option<Witness>, String> {
+    let restriction = &options.restriction;
     let Some(path) = mdd.path(root) else {
         return Ok(None);
     };
@@ -284,7 +313,7 @@ fn run_inner(
     }
     debug_assert!(mdd.eval(root, &choice));
     let witness = compiled
-        .witness(&enc, &choice, &mut BTreeMap::new())?
+        .witness(enc, &choice, &mut BTreeMap::new())?
         .ok_or_else(|| "internal: a satisfiable query yielded no witness".to_owned())?;
     let witness = match (&restriction.principal, options.kind) {
         (Some(principal), PolicyKind::Identity) => Witness {
@@ -298,7 +327,7 @@ fn run_inner(
 }
 
 impl Compiled {
-    fn diagram(&self, mdd: &mut Mdd, f: &Formula) -> Result<NodeId, crate::mdd::Budget> {
+    pub(crate) fn diagram(&self, mdd: &mut Mdd, f: &Formula) -> Result<NodeId, crate::mdd::Budget> {
         Ok(match f {
             Formula::True => TRUE,
             Formula::False => FALSE,
@@ -382,6 +411,22 @@ impl Compiled {
             }
         }
         let principal = match kind {
+            PrincipalKind::Aws if enc.linked => {
+                let Some(identity) = Arn::parse(&principal_name).filter(is_identity) else {
+                    return Ok(None);
+                };
+                context.insert(
+                    "aws:PrincipalArn".to_owned(),
+                    ContextValue::Single(principal_name),
+                );
+                context.insert(
+                    "aws:PrincipalAccount".to_owned(),
+                    ContextValue::Single(identity.account.clone()),
+                );
+                RequestPrincipal::Aws {
+                    arn: session_of(identity),
+                }
+            }
             PrincipalKind::Aws => match Arn::parse(&principal_name) {
                 Some(arn) => RequestPrincipal::Aws { arn },
                 None => return Ok(None),
@@ -404,6 +449,47 @@ impl Compiled {
             resource_account,
             context,
         }))
+    }
+}
+
+/// An ARN `aws:PrincipalArn` can hold: an account root, user, role or federated user.
+fn is_identity(arn: &Arn) -> bool {
+    let resource = arn.resource.as_str();
+    !arn.account.is_empty()
+        && arn.region.is_empty()
+        && match arn.service.as_str() {
+            "iam" => {
+                resource == "root"
+                    || resource
+                        .strip_prefix("user/")
+                        .is_some_and(|r| !r.is_empty())
+                    || resource
+                        .strip_prefix("role/")
+                        .is_some_and(|r| !r.is_empty())
+            }
+            "sts" => resource
+                .strip_prefix("federated-user/")
+                .is_some_and(|r| !r.is_empty()),
+            _ => false,
+        }
+}
+
+/// The caller behind an identity ARN: a session of a role (roles do not sign requests), the
+/// identity itself otherwise.
+fn session_of(identity: Arn) -> Arn {
+    if identity.service != "iam" {
+        return identity;
+    }
+    match identity.resource.strip_prefix("role/") {
+        Some(path_and_name) => {
+            let name = path_and_name.rsplit('/').next().unwrap_or(path_and_name);
+            Arn {
+                service: "sts".to_owned(),
+                resource: format!("assumed-role/{name}/keyhole-witness"),
+                ..identity
+            }
+        }
+        None => identity,
     }
 }
 

@@ -10,7 +10,9 @@
 //! with an identity policy that allows everything (the semantics `PolicyKind::Resource`
 //! documents). `KEYHOLE_DIFF_CASES=N cargo test -p keyhole-logic --release --test differential
 //! -- --ignored` runs `N` seeds per mode on every core (`KEYHOLE_DIFF_KIND=identity|resource`
-//! runs one mode).
+//! runs one mode; `linked` runs resource policies in a linked [`Space`], where
+//! `aws:PrincipalArn` and `aws:PrincipalAccount` are read off the caller and sampled requests
+//! carry the values AWS would put there).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,7 +23,7 @@
 mod common;
 use common::Rng;
 use keyhole_logic::{
-    Answer, PolicyKind, QueryOptions, allowed_but_not, representative_requests, satisfiable,
+    Answer, PolicyKind, QueryOptions, Space, allowed_but_not, representative_requests, satisfiable,
 };
 use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
 use keyhole_policy::{Decision, EvalOptions, Policy, PolicySet, evaluate, parse_policy};
@@ -71,7 +73,33 @@ enum Family {
     Date,
     Bool,
     Ip,
+    /// An account id (`aws:PrincipalAccount`), as a string.
+    Account,
 }
+
+/// What a case exercises.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Identity,
+    Resource,
+    /// Resource policies with `aws:PrincipalArn`/`aws:PrincipalAccount` linked to the caller.
+    Linked,
+}
+
+impl Mode {
+    fn kind(self) -> PolicyKind {
+        match self {
+            Mode::Identity => PolicyKind::Identity,
+            Mode::Resource | Mode::Linked => PolicyKind::Resource,
+        }
+    }
+}
+
+/// Keys linked mode adds to [`KEYS`].
+const LINKED_KEYS: &[(&str, Family)] = &[
+    ("aws:PrincipalAccount", Family::Account),
+    ("aws:PrincipalArn", Family::Arn),
+];
 
 const KEYS: &[(&str, Family)] = &[
     ("aws:Referer", Family::String),
@@ -86,7 +114,7 @@ const KEYS: &[(&str, Family)] = &[
 
 fn operators(family: Family) -> &'static [&'static str] {
     match family {
-        Family::String => &[
+        Family::String | Family::Account => &[
             "StringEquals",
             "StringNotEquals",
             "StringEqualsIgnoreCase",
@@ -125,6 +153,16 @@ fn operators(family: Family) -> &'static [&'static str] {
 
 fn values(family: Family) -> &'static [&'static str] {
     match family {
+        Family::Account => &[
+            "111122223333",
+            "444455556666",
+            "1111*",
+            "*",
+            "",
+            "4444555566?6",
+            "x:y",
+            "999988887777",
+        ],
         Family::String => &[
             "a", "ab", "A", "a*", "*b", "?", "", "x?y", "${*}", "AB", "a${?}",
         ],
@@ -134,6 +172,9 @@ fn values(family: Family) -> &'static [&'static str] {
             "arn:aws:iam::*:role/*",
             "arn:aws:iam::111122223333:role/x",
             "arn:aws:*:*:*:*",
+            "arn:aws:iam::444455556666:role/path/R",
+            "arn:aws:iam::111122223333:user/*",
+            "arn:aws:iam::*:root",
             "not-an-arn",
             "arn:aws:s3",
             "*",
@@ -199,7 +240,8 @@ fn serde_json_string(s: &str) -> String {
     out
 }
 
-fn gen_policy(rng: &mut Rng, kind: PolicyKind) -> String {
+fn gen_policy(rng: &mut Rng, mode: Mode) -> String {
+    let kind = mode.kind();
     let statements = 1 + rng.below(3);
     let mut out = Vec::new();
     for _ in 0..statements {
@@ -236,7 +278,11 @@ fn gen_policy(rng: &mut Rng, kind: PolicyKind) -> String {
         if entries > 0 {
             let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
             for _ in 0..entries {
-                let (key, family) = rng.pick(KEYS);
+                let (key, family) = if mode == Mode::Linked && rng.chance(50) {
+                    rng.pick(LINKED_KEYS)
+                } else {
+                    rng.pick(KEYS)
+                };
                 let (op, vals): (String, Vec<String>) = if rng.chance(15) {
                     let v = rng.pick(&["true", "false", "TRUE", "x"]);
                     ("Null".to_owned(), vec![quoted(v)])
@@ -341,6 +387,7 @@ const SAMPLE_PRINCIPALS: &[&str] = &[
 
 fn sample_value(rng: &mut Rng, family: Family) -> ContextValue {
     let pools: &[&str] = match family {
+        Family::Account => &["111122223333", "444455556666", "x"],
         Family::String => &["a", "ab", "A", "b", "x", "", "*", "a*", "xay", "AB", "a?"],
         Family::Arn => &[
             "arn:aws:s3:::bucket",
@@ -374,7 +421,8 @@ fn sample_value(rng: &mut Rng, family: Family) -> ContextValue {
     ContextValue::Single(rng.pick(pools).to_string())
 }
 
-fn sample_request(rng: &mut Rng, kind: PolicyKind) -> Request {
+fn sample_request(rng: &mut Rng, mode: Mode) -> Request {
+    let kind = mode.kind();
     let mut context = Context::new();
     for (key, family) in KEYS {
         if rng.chance(60) {
@@ -398,6 +446,11 @@ fn sample_request(rng: &mut Rng, kind: PolicyKind) -> Request {
         (PolicyKind::Resource, Some("555566667777")) => "555566667778".to_owned(),
         (PolicyKind::Resource, _) => "555566667777".to_owned(),
     };
+    let principal = if mode == Mode::Linked {
+        link(principal, &mut context)
+    } else {
+        principal
+    };
     Request {
         principal,
         action: rng.pick(SAMPLE_ACTIONS).to_string(),
@@ -405,6 +458,43 @@ fn sample_request(rng: &mut Rng, kind: PolicyKind) -> Request {
         resource_account: Some(resource_account),
         context,
     }
+}
+
+/// The caller and context AWS would produce: a role calls through a session, and
+/// `aws:PrincipalArn`/`aws:PrincipalAccount` are the caller's (the role's for a session; the
+/// sample session `R/s` in 444455556666 belongs to `role/path/R`), absent for non-IAM callers.
+fn link(principal: RequestPrincipal, context: &mut Context) -> RequestPrincipal {
+    let mut fresh = Context::new();
+    for (k, v) in context.iter() {
+        if !k.eq_ignore_ascii_case("aws:PrincipalArn")
+            && !k.eq_ignore_ascii_case("aws:PrincipalAccount")
+        {
+            fresh.insert(k, v.clone());
+        }
+    }
+    *context = fresh;
+    let Some(arn) = principal.arn().map(ToString::to_string) else {
+        return principal;
+    };
+    let (caller, identity) =
+        if let Some(rest) = arn.strip_prefix("arn:aws:sts::444455556666:assumed-role/R/") {
+            let _ = rest;
+            (
+                arn.clone(),
+                "arn:aws:iam::444455556666:role/path/R".to_owned(),
+            )
+        } else if arn == "arn:aws:iam::444455556666:role/path/R" {
+            (
+                "arn:aws:sts::444455556666:assumed-role/R/s".to_owned(),
+                arn.clone(),
+            )
+        } else {
+            (arn.clone(), arn.clone())
+        };
+    let account = identity.split(':').nth(4).unwrap_or_default().to_owned();
+    context.insert("aws:PrincipalArn", ContextValue::Single(identity));
+    context.insert("aws:PrincipalAccount", ContextValue::Single(account));
+    RequestPrincipal::parse(&caller).unwrap()
 }
 
 /// Counts of answers, for the run log.
@@ -426,30 +516,55 @@ impl Stats {
 }
 
 /// The requests a `No` answer is checked against.
-fn samples(rng: &mut Rng, policies: &[&Policy], kind: PolicyKind) -> Vec<Request> {
+fn samples(rng: &mut Rng, policies: &[&Policy], mode: Mode) -> Vec<Request> {
     let query = QueryOptions {
-        kind,
+        kind: mode.kind(),
         ..Default::default()
     };
-    let mut requests = representative_requests(policies, &query, 64).unwrap_or_default();
+    let mut requests = if mode == Mode::Linked {
+        let mut space = Space::linked(&query).unwrap();
+        for p in policies {
+            let _ = space.allowed(p);
+        }
+        space.representative_requests(64).unwrap_or_default()
+    } else {
+        representative_requests(policies, &query, 64).unwrap_or_default()
+    };
     for _ in 0..64 {
-        requests.push(sample_request(rng, kind));
+        requests.push(sample_request(rng, mode));
     }
     requests
 }
 
-fn check_case(seed: u64, kind: PolicyKind) -> Result<Stats, String> {
-    let mut rng = seeded(seed);
-    let text1 = gen_policy(&mut rng, kind);
-    let text2 = gen_policy(&mut rng, kind);
-    let p1 = parse_policy(&text1).map_err(|e| format!("{e}: {text1}"))?;
-    let p2 = parse_policy(&text2).map_err(|e| format!("{e}: {text2}"))?;
+/// `satisfiable(p1)` and `allowed_but_not(p1, p2)`, in a linked space for [`Mode::Linked`].
+fn queries(p1: &Policy, p2: &Policy, mode: Mode) -> (Answer, Answer) {
     let query = QueryOptions {
-        kind,
+        kind: mode.kind(),
         ..Default::default()
     };
+    if mode != Mode::Linked {
+        return (satisfiable(p1, &query), allowed_but_not(p1, p2, &query));
+    }
+    let mut space = Space::linked(&query).unwrap();
+    let (a, b) = match (space.allowed(p1), space.allowed(p2)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return (Answer::Unknown(e.clone()), Answer::Unknown(e)),
+    };
+    let first = space.solve(&a);
+    let second = space.solve(&a.and(b.negate()));
+    (first, second)
+}
+
+fn check_case(seed: u64, mode: Mode) -> Result<Stats, String> {
+    let kind = mode.kind();
+    let mut rng = seeded(seed);
+    let text1 = gen_policy(&mut rng, mode);
+    let text2 = gen_policy(&mut rng, mode);
+    let p1 = parse_policy(&text1).map_err(|e| format!("{e}: {text1}"))?;
+    let p2 = parse_policy(&text2).map_err(|e| format!("{e}: {text2}"))?;
     let mut stats = Stats::default();
-    match satisfiable(&p1, &query) {
+    let (first, second) = queries(&p1, &p2, mode);
+    match first {
         Answer::Yes(w) => {
             stats.yes += 1;
             stats.requests_checked += 1;
@@ -461,7 +576,7 @@ fn check_case(seed: u64, kind: PolicyKind) -> Result<Stats, String> {
         }
         Answer::No => {
             stats.no += 1;
-            for request in samples(&mut rng, &[&p1], kind) {
+            for request in samples(&mut rng, &[&p1], mode) {
                 stats.requests_checked += 1;
                 if allowed(&p1, &request, kind) {
                     return Err(format!(
@@ -472,7 +587,7 @@ fn check_case(seed: u64, kind: PolicyKind) -> Result<Stats, String> {
         }
         Answer::Unknown(_) => stats.unknown += 1,
     }
-    match allowed_but_not(&p1, &p2, &query) {
+    match second {
         Answer::Yes(w) => {
             stats.yes += 1;
             stats.requests_checked += 1;
@@ -485,7 +600,7 @@ fn check_case(seed: u64, kind: PolicyKind) -> Result<Stats, String> {
         }
         Answer::No => {
             stats.no += 1;
-            for request in samples(&mut rng, &[&p1, &p2], kind) {
+            for request in samples(&mut rng, &[&p1, &p2], mode) {
                 stats.requests_checked += 1;
                 if allowed(&p1, &request, kind) && !allowed(&p2, &request, kind) {
                     return Err(format!(
@@ -504,7 +619,7 @@ proptest! {
 
     #[test]
     fn identity_policies_agree_with_the_evaluator(seed in any::<u64>()) {
-        let result = check_case(seed, PolicyKind::Identity);
+        let result = check_case(seed, Mode::Identity);
         prop_assert!(result.is_ok(), "{}", result.unwrap_err());
     }
 }
@@ -514,7 +629,17 @@ proptest! {
 
     #[test]
     fn resource_policies_agree_with_the_evaluator(seed in any::<u64>()) {
-        let result = check_case(seed, PolicyKind::Resource);
+        let result = check_case(seed, Mode::Resource);
+        prop_assert!(result.is_ok(), "{}", result.unwrap_err());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn linked_resource_policies_agree_with_the_evaluator(seed in any::<u64>()) {
+        let result = check_case(seed, Mode::Linked);
         prop_assert!(result.is_ok(), "{}", result.unwrap_err());
     }
 }
@@ -523,7 +648,7 @@ proptest! {
 /// `Unknown`).
 #[test]
 fn most_generated_queries_are_decided() {
-    for kind in [PolicyKind::Identity, PolicyKind::Resource] {
+    for kind in [Mode::Identity, Mode::Resource, Mode::Linked] {
         let mut stats = Stats::default();
         for seed in 0..150 {
             stats.add(check_case(seed, kind).unwrap());
@@ -546,7 +671,7 @@ fn large_differential_run() {
         .unwrap_or(100_000);
     let threads = std::thread::available_parallelism().map_or(4, |n| n.get()) as u64;
     let only = std::env::var("KEYHOLE_DIFF_KIND").unwrap_or_default();
-    for kind in [PolicyKind::Identity, PolicyKind::Resource] {
+    for kind in [Mode::Identity, Mode::Resource, Mode::Linked] {
         if !only.is_empty() && !format!("{kind:?}").eq_ignore_ascii_case(&only) {
             continue;
         }

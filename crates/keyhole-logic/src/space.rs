@@ -1,0 +1,276 @@
+//! A query space: many satisfiability questions over one set of policies and constraints.
+//!
+//! [`satisfiable`](crate::satisfiable) and [`allowed_but_not`](crate::allowed_but_not) build,
+//! atomise and solve one formula each. The findings search asks dozens of related questions
+//! about the same policy (is some external request allowed inside this cube of labels but
+//! outside its refinements?), so a [`Space`] collects every constraint first, splits each
+//! variable's domain into atoms once, and then answers each [`Expr`] with one decision diagram
+//! shared by all questions.
+//!
+//! Constraints are built from the same pieces as policies: a whole policy's decision
+//! ([`Space::allowed`]), one statement ([`Space::statement`]), one condition entry
+//! ([`Space::condition`]), a `Principal` element ([`Space::names`]), the caller's kind and
+//! account. A space in *linked* mode ([`Space::linked`]) reads `aws:PrincipalArn` and
+//! `aws:PrincipalAccount` off the caller, as AWS does, so every witness is a consistent request.
+//!
+//! Adding a constraint after a question has been answered is allowed; the next question
+//! atomises again.
+
+use keyhole_policy::condition::ConditionOperator;
+use keyhole_policy::{Policy, Principal};
+
+use crate::encode::{Encoder, Formula, PrincipalKind, SetExpr, Test, Var};
+use crate::mdd::{Mdd, NodeId};
+use crate::query::{Answer, Compiled, PolicyKind, QueryOptions, prepare, solve_compiled};
+
+/// The kind of caller of a request (resource-policy spaces).
+pub type CallerKind = PrincipalKind;
+
+/// A constraint on requests: a Boolean combination of the space's tests.
+#[derive(Clone, Debug)]
+pub struct Expr(pub(crate) Formula);
+
+impl Expr {
+    /// Every request.
+    #[must_use]
+    pub fn always() -> Expr {
+        Expr(Formula::True)
+    }
+
+    /// No request.
+    #[must_use]
+    pub fn never() -> Expr {
+        Expr(Formula::False)
+    }
+
+    /// Both.
+    #[must_use]
+    pub fn and(self, other: Expr) -> Expr {
+        Expr(Formula::And(vec![self.0, other.0]))
+    }
+
+    /// Either.
+    #[must_use]
+    pub fn or(self, other: Expr) -> Expr {
+        Expr(Formula::Or(vec![self.0, other.0]))
+    }
+
+    /// All of them (`always` for none).
+    #[must_use]
+    pub fn all(parts: impl IntoIterator<Item = Expr>) -> Expr {
+        Expr(Formula::And(parts.into_iter().map(|e| e.0).collect()))
+    }
+
+    /// Any of them (`never` for none).
+    #[must_use]
+    pub fn any(parts: impl IntoIterator<Item = Expr>) -> Expr {
+        Expr(Formula::Or(parts.into_iter().map(|e| e.0).collect()))
+    }
+
+    /// The complement.
+    #[must_use]
+    pub fn negate(self) -> Expr {
+        Expr(match self.0 {
+            Formula::True => Formula::False,
+            Formula::False => Formula::True,
+            Formula::Not(inner) => *inner,
+            other => Formula::Not(Box::new(other)),
+        })
+    }
+}
+
+/// Many questions over one set of constraints.
+#[derive(Debug)]
+pub struct Space {
+    options: QueryOptions,
+    enc: Encoder,
+    /// `options.restriction` as a formula; `None` when no request meets it.
+    restriction: Option<Formula>,
+    /// The atoms of the tests so far, with the number of tests they cover, and the diagram
+    /// built over them.
+    compiled: Option<(usize, Compiled, Mdd)>,
+}
+
+impl Space {
+    /// A space over `options.kind` policies. `options.restriction` applies to every question.
+    #[must_use]
+    ///
+    /// # Errors
+    /// A restriction the space cannot express.
+    pub fn new(options: &QueryOptions) -> Result<Space, String> {
+        Space::with(options, Encoder::new(options.kind))
+    }
+
+    fn with(options: &QueryOptions, mut enc: Encoder) -> Result<Space, String> {
+        let restriction = crate::query::restriction(&mut enc, options)?;
+        Ok(Space {
+            options: options.clone(),
+            enc,
+            restriction,
+            compiled: None,
+        })
+    }
+
+    /// A resource-policy space in which `aws:PrincipalArn` and `aws:PrincipalAccount` are the
+    /// caller's own (see the module docs). An identity space is returned unchanged.
+    #[must_use]
+    ///
+    /// # Errors
+    /// A restriction the space cannot express.
+    pub fn linked(options: &QueryOptions) -> Result<Space, String> {
+        Space::with(options, Encoder::linked(options.kind))
+    }
+
+    /// How the space reads policies.
+    #[must_use]
+    pub fn kind(&self) -> PolicyKind {
+        self.options.kind
+    }
+
+    /// The requests `policy` allows (some `Allow` statement applies and no `Deny` does), among
+    /// well-formed callers.
+    ///
+    /// # Errors
+    /// The construct that is not decided exactly.
+    pub fn allowed(&mut self, policy: &Policy) -> Result<Expr, String> {
+        self.enc.policy(policy).map(Expr)
+    }
+
+    /// The requests statement `index` of `policy` applies to (its effect aside).
+    ///
+    /// # Errors
+    /// The construct that is not decided exactly; an index out of range.
+    pub fn statement(&mut self, policy: &Policy, index: usize) -> Result<Expr, String> {
+        let statement = policy
+            .statements
+            .iter()
+            .nth(index)
+            .ok_or_else(|| format!("the policy has no statement {index}"))?;
+        self.enc.statement(policy, &statement.value).map(Expr)
+    }
+
+    /// The requests one condition entry holds for (`values` are the policy's values; policy
+    /// variables are read when `variables` is set, as in a `2012-10-17` policy).
+    ///
+    /// # Errors
+    /// The construct that is not decided exactly.
+    pub fn condition(
+        &mut self,
+        operator: ConditionOperator,
+        key: &str,
+        values: &[&str],
+        variables: bool,
+    ) -> Result<Expr, String> {
+        self.enc.entry(operator, key, values, variables).map(Expr)
+    }
+
+    /// The callers a `Principal` element names in any way (resource-policy spaces).
+    ///
+    /// # Errors
+    /// The construct that is not decided exactly.
+    pub fn names(&mut self, principal: &Principal) -> Result<Expr, String> {
+        self.enc.principal_names(principal).map(Expr)
+    }
+
+    /// Callers of one of these kinds (resource-policy spaces).
+    pub fn caller_kind(&mut self, kinds: &[CallerKind]) -> Expr {
+        Expr(self.enc.kinds(kinds))
+    }
+
+    /// IAM callers whose ARN's account field is one of `accounts` (resource-policy spaces).
+    pub fn caller_account_in(&mut self, accounts: &[&str]) -> Expr {
+        let aws = self.enc.kinds(&[PrincipalKind::Aws]);
+        let region = SetExpr::Union(
+            accounts
+                .iter()
+                .map(|a| {
+                    let mut t = crate::GlobToken::parse("arn:*:*:*:");
+                    t.extend(crate::GlobToken::literal(a));
+                    t.extend(crate::GlobToken::parse(":*"));
+                    SetExpr::ArnTokens(t)
+                })
+                .collect(),
+        );
+        let test = self.enc.push_test(Test::plain(Var::Principal, region));
+        Expr(Formula::And(vec![aws, test]))
+    }
+
+    /// Callers whose name (an IAM caller's ARN — in linked mode its `aws:PrincipalArn` — or a
+    /// service, federated or canonical-user name) matches the case-sensitive glob `pattern`.
+    pub fn caller_name_like(&mut self, pattern: &str) -> Expr {
+        Expr(self.enc.push_test(Test::plain(
+            Var::Principal,
+            SetExpr::Tokens {
+                tokens: crate::GlobToken::parse(pattern),
+                case: crate::Case::Sensitive,
+            },
+        )))
+    }
+
+    /// Requests whose action matches the glob `pattern` (case-insensitively, as actions do).
+    pub fn action_like(&mut self, pattern: &str) -> Expr {
+        Expr(self.enc.push_test(Test::plain(
+            Var::Action,
+            SetExpr::Tokens {
+                tokens: crate::GlobToken::parse(pattern),
+                case: crate::Case::Insensitive,
+            },
+        )))
+    }
+
+    /// Requests on exactly this resource.
+    pub fn resource_is(&mut self, resource: &str) -> Expr {
+        Expr(self.enc.exactly(Var::Resource, resource))
+    }
+
+    /// Representative requests of the space's atoms (every atom of every variable in at least
+    /// one request), up to `limit`; for testing `No` answers against the concrete evaluator.
+    ///
+    /// # Errors
+    /// A budget.
+    pub fn representative_requests(
+        &mut self,
+        limit: usize,
+    ) -> Result<Vec<keyhole_policy::request::Request>, String> {
+        self.compile()?;
+        let Some((_, compiled, _)) = self.compiled.as_ref() else {
+            return Err("internal: the space was not compiled".to_owned());
+        };
+        Ok(crate::query::representatives(&self.enc, compiled, limit))
+    }
+
+    fn compile(&mut self) -> Result<(), String> {
+        let tests = self.enc.tests.len();
+        let stale = !matches!(&self.compiled, Some((n, _, _)) if *n == tests);
+        if stale {
+            let compiled = prepare(&self.enc, &self.options)?;
+            let mdd = Mdd::new(self.options.limits.max_nodes);
+            self.compiled = Some((tests, compiled, mdd));
+        }
+        Ok(())
+    }
+
+    /// Does some request satisfy `expr` (and the space's restriction)?
+    pub fn solve(&mut self, expr: &Expr) -> Answer {
+        match self.solve_inner(expr) {
+            Ok(Some(w)) => Answer::Yes(w),
+            Ok(None) => Answer::No,
+            Err(reason) => Answer::Unknown(reason),
+        }
+    }
+
+    fn solve_inner(&mut self, expr: &Expr) -> Result<Option<crate::Witness>, String> {
+        let Some(restriction) = &self.restriction else {
+            return Ok(None);
+        };
+        let formula = Formula::And(vec![expr.0.clone(), restriction.clone()]);
+        self.compile()?;
+        let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
+            return Err("internal: the space was not compiled".to_owned());
+        };
+        let root: NodeId = compiled
+            .diagram(mdd, &formula)
+            .map_err(|b| format!("budget: more than {} decision-diagram nodes", b.0))?;
+        solve_compiled(&self.enc, &self.options, compiled, mdd, root)
+    }
+}
