@@ -823,7 +823,7 @@ fn case_variants(tokens: &[GlobToken]) -> Option<Vec<Vec<GlobToken>>> {
                 }
                 out = next;
             }
-            other => out.iter_mut().for_each(|p| p.push(other.clone())),
+            other => out.iter_mut().for_each(|p| p.push(*other)),
         }
     }
     Some(out)

@@ -206,7 +206,7 @@ pub(crate) fn representatives(enc: &Encoder, compiled: &Compiled, limit: usize) 
 
 #[derive(Debug)]
 pub(crate) struct Compiled {
-    atoms: Vec<VarAtoms>,
+    pub(crate) atoms: Vec<VarAtoms>,
     /// Per test: the variable index and the atoms on which it holds.
     tests: Vec<(usize, Vec<bool>)>,
 }

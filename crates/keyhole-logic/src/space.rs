@@ -93,7 +93,6 @@ pub struct Space {
 
 impl Space {
     /// A space over `options.kind` policies. `options.restriction` applies to every question.
-    #[must_use]
     ///
     /// # Errors
     /// A restriction the space cannot express.
@@ -113,7 +112,6 @@ impl Space {
 
     /// A resource-policy space in which `aws:PrincipalArn` and `aws:PrincipalAccount` are the
     /// caller's own (see the module docs). An identity space is returned unchanged.
-    #[must_use]
     ///
     /// # Errors
     /// A restriction the space cannot express.
@@ -218,6 +216,17 @@ impl Space {
         )))
     }
 
+    /// Requests whose resource matches the case-sensitive glob `pattern` (`*` may cross `:`).
+    pub fn resource_like(&mut self, pattern: &str) -> Expr {
+        Expr(self.enc.push_test(Test::plain(
+            Var::Resource,
+            SetExpr::Tokens {
+                tokens: crate::GlobToken::parse(pattern),
+                case: crate::Case::Sensitive,
+            },
+        )))
+    }
+
     /// Requests on exactly this resource.
     pub fn resource_is(&mut self, resource: &str) -> Expr {
         Expr(self.enc.exactly(Var::Resource, resource))
@@ -248,6 +257,52 @@ impl Space {
             self.compiled = Some((tests, compiled, mdd));
         }
         Ok(())
+    }
+
+    /// Which of `actions` some request satisfying `expr` (and the restriction) performs: one
+    /// flag per action. Cheaper than one question per action: each action lies in exactly one
+    /// atom of the action variable, and only the atoms are asked about.
+    ///
+    /// # Errors
+    /// A budget, or a construct that is not decided exactly.
+    pub fn actions_reached(
+        &mut self,
+        expr: &Expr,
+        actions: &[String],
+    ) -> Result<Vec<bool>, String> {
+        let Some(restriction) = &self.restriction else {
+            return Ok(vec![false; actions.len()]);
+        };
+        let formula = Formula::And(vec![expr.0.clone(), restriction.clone()]);
+        self.compile()?;
+        let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
+            return Err("internal: the space was not compiled".to_owned());
+        };
+        let budget =
+            |b: crate::mdd::Budget| format!("budget: more than {} decision-diagram nodes", b.0);
+        let root = compiled.diagram(mdd, &formula).map_err(budget)?;
+        let Some(index) = compiled.atoms.iter().position(|v| v.var == Var::Action) else {
+            return Err("internal: no action variable".to_owned());
+        };
+        let Some(var) = compiled.atoms.get(index) else {
+            return Err("internal: no action variable".to_owned());
+        };
+        let width = var.atoms.len();
+        let mut reached = Vec::with_capacity(width);
+        for atom in 0..width {
+            let bits: Vec<bool> = (0..width).map(|i| i == atom).collect();
+            let lit = mdd.literal(index, &bits).map_err(budget)?;
+            let both = mdd.and(root, lit).map_err(budget)?;
+            reached.push(both != crate::mdd::FALSE);
+        }
+        Ok(actions
+            .iter()
+            .map(|action| {
+                var.atoms.iter().zip(&reached).any(|(atom, &r)| {
+                    r && matches!(atom, crate::atoms::Atom::Value(crate::atoms::Region::Str(set)) if set.contains(action))
+                })
+            })
+            .collect())
     }
 
     /// Does some request satisfy `expr` (and the space's restriction)?

@@ -1,0 +1,634 @@
+//! The findings search: which (principal, condition) classes of external callers a resource
+//! policy lets in.
+//!
+//! This follows the stratified abstraction of Access Analyzer (CAV 2020; ARCHITECTURE.md,
+//! "Worked example"):
+//! - the *dimensions* are the caller's principal and the condition keys that external callers
+//!   cannot choose ([`FINDING_KEYS`]); every other key is existentially free — a caller sends
+//!   whatever value gets them in;
+//! - per dimension the *labels* are the policy's own literals for it plus `*`, ordered by
+//!   inclusion of the request sets they describe (decided by the engine, not by spelling);
+//! - a *cube* picks one label per dimension. Walking cubes from the all-`*` cube down, a cube
+//!   is emitted when the policy allows some external request inside it that none of its
+//!   one-step refinements covers; the children of an emitted cube are not visited;
+//! - findings subsumed by another single finding are dropped.
+//!
+//! Each step is an exact question to a linked [`Space`] (so `aws:PrincipalArn` and
+//! `aws:PrincipalAccount` agree with the caller). Every emitted cube carries the engine's witness
+//! request, which the caller re-checks with the concrete evaluator.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use keyhole_logic::{Answer, CallerKind, Expr, PolicyKind, QueryOptions, Space, Witness};
+use keyhole_policy::Spanned;
+use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily};
+use keyhole_policy::{OneOrMany, Policy, Principal, PrincipalType};
+
+use crate::zone::Zone;
+
+/// Condition keys that scope external access and appear in a finding's `condition`, with their
+/// canonical spelling. Other keys are chosen by the caller (or do not restrict who the caller
+/// is) and stay existentially free.
+pub const FINDING_KEYS: &[&str] = &[
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:userid",
+    "aws:SourceAccount",
+    "aws:SourceOwner",
+    "aws:SourceArn",
+    "aws:SourceIp",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "kms:CallerAccount",
+    "lambda:EventSourceToken",
+    "sts:ExternalId",
+    "s3:DataAccessPointAccount",
+    "s3:DataAccessPointArn",
+    "cognito-identity.amazonaws.com:aud",
+    "cognito-identity.amazonaws.com:amr",
+    "graph.facebook.com:app_id",
+    "accounts.google.com:aud",
+    "www.amazon.com:app_id",
+    "saml:aud",
+];
+
+/// Whether a condition key scopes access (see [`FINDING_KEYS`]): the listed keys, and the
+/// claims of OIDC providers (`<provider>:aud`, `:sub`, `:amr`, …), which only the identity
+/// provider can set.
+#[must_use]
+pub fn canonical_finding_key(key: &str) -> Option<String> {
+    if let Some(known) = FINDING_KEYS.iter().find(|k| k.eq_ignore_ascii_case(key)) {
+        return Some((*known).to_owned());
+    }
+    let (provider, claim) = key.rsplit_once(':')?;
+    let oidc = provider.contains('.') || provider.contains('/');
+    let claims = [
+        "aud", "sub", "amr", "oaud", "azp", "app_id", "user_id", "id",
+    ];
+    (oidc && claims.iter().any(|c| c.eq_ignore_ascii_case(claim))).then(|| key.to_owned())
+}
+
+/// What the search looks at: the resource's own ARNs and the actions that apply to it.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The resource ARN findings name.
+    pub resource: String,
+    /// Globs over request resources that reach this resource (the ARN itself, objects under a
+    /// bucket, versions of a function, …).
+    pub resource_patterns: Vec<String>,
+    /// Globs over the actions reported (`s3:*`, `sts:AssumeRole*`, …).
+    pub action_patterns: Vec<String>,
+    /// The concrete actions findings may list, in output order.
+    pub actions: Vec<String>,
+}
+
+/// The principal a finding names, as Access Analyzer writes it (`{"AWS": "*"}`, `{"AWS":
+/// "111122223333"}`, `{"Federated": "accounts.google.com"}`, …).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PrincipalLabel {
+    /// `AWS`, `Federated` or `CanonicalUser`.
+    pub kind: String,
+    /// The value, `*` for everyone.
+    pub value: String,
+}
+
+/// One class of external access.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// Who.
+    pub principal: PrincipalLabel,
+    /// Under which scoping conditions (key → policy value).
+    pub condition: BTreeMap<String, String>,
+    /// Which actions, in catalog order.
+    pub actions: Vec<String>,
+    /// A request inside the class that the policy allows.
+    pub witness: Witness,
+}
+
+/// The search's budget.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchLimits {
+    /// Cubes visited per policy.
+    pub max_cubes: usize,
+    /// Labels per dimension.
+    pub max_labels: usize,
+}
+
+impl Default for SearchLimits {
+    fn default() -> Self {
+        SearchLimits {
+            max_cubes: 4_096,
+            max_labels: 64,
+        }
+    }
+}
+
+/// One label of a dimension.
+struct Label {
+    /// The value in the finding (`None` for `*`).
+    shown: Option<String>,
+    /// The requests it describes.
+    expr: Expr,
+}
+
+/// One dimension: the principal or a condition key.
+struct Dimension {
+    /// `None` for the principal.
+    key: Option<String>,
+    labels: Vec<Label>,
+    /// Principal labels, parallel to `labels`.
+    principals: Vec<PrincipalLabel>,
+    /// `below[i][j]`: label `i` describes a subset of label `j`'s requests.
+    below: Vec<Vec<bool>>,
+    /// The immediate refinements of each label.
+    children: Vec<Vec<usize>>,
+}
+
+/// The external access `policy` grants on `target`, outside `zone`.
+///
+/// # Errors
+/// The reason the policy cannot be analysed exactly (an engine `Unknown`, a budget).
+pub fn external_access(
+    policy: &Policy,
+    target: &Target,
+    zone: &Zone,
+    limits: &SearchLimits,
+) -> Result<Vec<Access>, String> {
+    let options = QueryOptions {
+        kind: PolicyKind::Resource,
+        ..Default::default()
+    };
+    let mut space = Space::linked(&options)?;
+    let allowed = space.allowed(policy)?;
+    let resource = Expr::any(
+        target
+            .resource_patterns
+            .iter()
+            .map(|p| space.resource_like(p))
+            .collect::<Vec<_>>(),
+    );
+    let action_scope = Expr::any(
+        target
+            .action_patterns
+            .iter()
+            .map(|p| space.action_like(p))
+            .collect::<Vec<_>>(),
+    );
+    let external = external(&mut space, zone, policy)?;
+    let base = Expr::all([allowed, resource, action_scope, external]);
+    let mut dims = dimensions(&mut space, policy, limits)?;
+    for dim in &mut dims {
+        order(&mut space, dim)?;
+    }
+
+    let cube_expr = |cube: &[usize], dims: &[Dimension]| -> Expr {
+        Expr::all(
+            cube.iter()
+                .zip(dims)
+                .filter_map(|(&l, d)| d.labels.get(l).map(|label| label.expr.clone())),
+        )
+    };
+    let mut emitted: Vec<(Vec<usize>, Witness)> = Vec::new();
+    let mut seen: BTreeSet<Vec<usize>> = BTreeSet::new();
+    let mut queue: VecDeque<Vec<usize>> = VecDeque::new();
+    let top = vec![0usize; dims.len()];
+    seen.insert(top.clone());
+    queue.push_back(top);
+    while let Some(cube) = queue.pop_front() {
+        if seen.len() > limits.max_cubes {
+            return Err(format!(
+                "budget: more than {} label combinations to examine",
+                limits.max_cubes
+            ));
+        }
+        let inside = base.clone().and(cube_expr(&cube, &dims));
+        if !decide(space.solve(&inside))?.is_some() {
+            continue;
+        }
+        let mut refinements = Vec::new();
+        for (d, dim) in dims.iter().enumerate() {
+            let Some(&label) = cube.get(d) else { continue };
+            for &child in dim.children.get(label).into_iter().flatten() {
+                let mut next = cube.clone();
+                if let Some(slot) = next.get_mut(d) {
+                    *slot = child;
+                }
+                refinements.push(next);
+            }
+        }
+        let uncovered =
+            inside.and(Expr::any(refinements.iter().map(|r| cube_expr(r, &dims))).negate());
+        if let Some(witness) = decide(space.solve(&uncovered))? {
+            emitted.push((cube, witness));
+            continue;
+        }
+        for r in refinements {
+            if seen.insert(r.clone()) {
+                queue.push_back(r);
+            }
+        }
+    }
+    // Drop findings subsumed by another single finding.
+    let covers = |a: &[usize], b: &[usize]| -> bool {
+        a.iter()
+            .zip(b)
+            .zip(&dims)
+            .all(|((&x, &y), d)| d.below.get(x).and_then(|row| row.get(y)).copied() == Some(true))
+    };
+    let kept: Vec<&(Vec<usize>, Witness)> = emitted
+        .iter()
+        .filter(|(c, _)| {
+            !emitted
+                .iter()
+                .any(|(other, _)| other != c && covers(c, other) && !covers(other, c))
+        })
+        .collect();
+
+    let mut out = Vec::new();
+    for (cube, witness) in kept {
+        let inside = base.clone().and(cube_expr(cube, &dims));
+        let reached = space.actions_reached(&inside, &target.actions)?;
+        let mut actions: Vec<String> = target
+            .actions
+            .iter()
+            .zip(reached)
+            .filter(|(_, r)| *r)
+            .map(|(a, _)| a.clone())
+            .collect();
+        if actions.is_empty() {
+            // The class is reached only through actions outside the catalog; name the one the
+            // witness uses.
+            actions.push(witness.action.clone());
+        }
+        let mut principal = PrincipalLabel {
+            kind: "AWS".to_owned(),
+            value: "*".to_owned(),
+        };
+        let mut condition = BTreeMap::new();
+        for (&label, dim) in cube.iter().zip(&dims) {
+            match &dim.key {
+                None => {
+                    if let Some(p) = dim.principals.get(label) {
+                        principal = p.clone();
+                    }
+                }
+                Some(key) => {
+                    if let Some(Some(shown)) = dim.labels.get(label).map(|l| l.shown.clone()) {
+                        condition.insert(key.clone(), shown);
+                    }
+                }
+            }
+        }
+        out.push(Access {
+            principal,
+            condition,
+            actions,
+            witness: witness.clone(),
+        });
+    }
+    out.sort_by(|a, b| (&a.principal, &a.condition).cmp(&(&b.principal, &b.condition)));
+    Ok(out)
+}
+
+/// `Yes` → the witness, `No` → `None`, `Unknown` → the reason.
+fn decide(answer: Answer) -> Result<Option<Witness>, String> {
+    match answer {
+        Answer::Yes(w) => Ok(Some(w)),
+        Answer::No => Ok(None),
+        Answer::Unknown(reason) => Err(reason),
+    }
+}
+
+/// Callers outside the zone: IAM callers of other accounts (and, for an organization zone,
+/// not in the organization), federated and anonymous callers, canonical users other than the
+/// zone's own. Service principals are never external (Access Analyzer reports no finding for
+/// them).
+fn external(space: &mut Space, zone: &Zone, policy: &Policy) -> Result<Expr, String> {
+    let accounts: Vec<&str> = zone.accounts.iter().map(String::as_str).collect();
+    let aws = space.caller_kind(&[CallerKind::Aws]);
+    let inside = space.caller_account_in(&accounts);
+    let mut aws_outside = aws.and(inside.negate());
+    if let Some(org) = &zone.org_id {
+        let not_org = ConditionOperator {
+            qualifier: None,
+            base: BaseOperator::StringNotEquals,
+            if_exists: false,
+        };
+        let outside_org = space.condition(not_org, "aws:PrincipalOrgID", &[org.as_str()], false)?;
+        aws_outside = aws_outside.and(outside_org);
+        if mentions(policy, "aws:PrincipalOrgPaths") {
+            return Err(
+                "aws:PrincipalOrgPaths with an organization zone is not decided exactly yet"
+                    .to_owned(),
+            );
+        }
+    }
+    let others = space.caller_kind(&[CallerKind::Federated, CallerKind::Anonymous]);
+    let canonical = space.caller_kind(&[CallerKind::CanonicalUser]);
+    let own_canonical = Expr::any(
+        zone.canonical_ids
+            .iter()
+            .map(|id| space.caller_name_like(&escape_glob(id)))
+            .collect::<Vec<_>>(),
+    );
+    Ok(Expr::any([
+        aws_outside,
+        others,
+        canonical.and(own_canonical.negate()),
+    ]))
+}
+
+fn mentions(policy: &Policy, key: &str) -> bool {
+    policy.statements.iter().any(|st| {
+        st.value.condition.iter().any(|c| {
+            c.value.iter().any(|clause| {
+                clause
+                    .entries
+                    .iter()
+                    .any(|e| e.key.value.eq_ignore_ascii_case(key))
+            })
+        })
+    })
+}
+
+/// A glob matching exactly `text` (`*` and `?` cannot be escaped in IAM globs; such text is
+/// matched as a glob, which only widens a label).
+fn escape_glob(text: &str) -> String {
+    text.to_owned()
+}
+
+/// The dimensions of `policy`: the principal, then each scoping key it mentions, in order of
+/// first appearance.
+fn dimensions(
+    space: &mut Space,
+    policy: &Policy,
+    limits: &SearchLimits,
+) -> Result<Vec<Dimension>, String> {
+    let mut principal = Dimension {
+        key: None,
+        labels: vec![Label {
+            shown: None,
+            expr: Expr::always(),
+        }],
+        principals: vec![PrincipalLabel {
+            kind: "AWS".to_owned(),
+            value: "*".to_owned(),
+        }],
+        below: Vec::new(),
+        children: Vec::new(),
+    };
+    let mut keys: Vec<Dimension> = Vec::new();
+    let vars = policy.supports_variables();
+    for st in policy.statements.iter() {
+        if let Some(pe) = &st.value.principal {
+            for (kind, value) in principal_values(&pe.value.principal) {
+                let label = PrincipalLabel {
+                    kind: kind.as_str().to_owned(),
+                    value: shown_principal(kind, &value),
+                };
+                if label.value == "*" || principal.principals.contains(&label) {
+                    continue;
+                }
+                let element = Principal::Typed(vec![(
+                    Spanned::new(kind, Default::default()),
+                    OneOrMany {
+                        items: vec![Spanned::new(value.clone(), Default::default())],
+                        form: Default::default(),
+                    },
+                )]);
+                let expr = space.names(&element)?;
+                principal.labels.push(Label {
+                    shown: Some(value),
+                    expr,
+                });
+                principal.principals.push(label);
+            }
+        }
+        for clause in st.value.condition.iter().flat_map(|c| c.value.iter()) {
+            let op = clause.operator.value;
+            if op.base == BaseOperator::Null {
+                continue;
+            }
+            for entry in &clause.entries {
+                let Some(key) = canonical_finding_key(&entry.key.value) else {
+                    continue;
+                };
+                let positive = ConditionOperator {
+                    qualifier: None,
+                    base: label_operator(op.base),
+                    if_exists: false,
+                };
+                let index = match keys.iter().position(|d| d.key.as_deref() == Some(&key)) {
+                    Some(i) => i,
+                    None => {
+                        keys.push(Dimension {
+                            key: Some(key.clone()),
+                            labels: vec![Label {
+                                shown: None,
+                                expr: Expr::always(),
+                            }],
+                            principals: Vec::new(),
+                            below: Vec::new(),
+                            children: Vec::new(),
+                        });
+                        keys.len() - 1
+                    }
+                };
+                let Some(dim) = keys.get_mut(index) else {
+                    continue;
+                };
+                for value in entry.values.iter() {
+                    let text = value.value.text.as_str();
+                    if dim.labels.iter().any(|l| l.shown.as_deref() == Some(text)) {
+                        continue;
+                    }
+                    let expr = space.condition(positive, &entry.key.value, &[text], vars)?;
+                    dim.labels.push(Label {
+                        shown: Some(text.to_owned()),
+                        expr,
+                    });
+                }
+            }
+        }
+    }
+    let mut all = vec![principal];
+    all.extend(keys);
+    for dim in &all {
+        if dim.labels.len() > limits.max_labels {
+            return Err(format!(
+                "budget: more than {} distinct values for {}",
+                limits.max_labels,
+                dim.key.as_deref().unwrap_or("the principal")
+            ));
+        }
+    }
+    Ok(all)
+}
+
+/// The operator a label uses: the positive form of the policy's operator (a label describes
+/// the requests the value *matches*).
+fn label_operator(base: BaseOperator) -> BaseOperator {
+    let positive = base.positive();
+    match positive.family() {
+        // `StringEquals` and `ArnEquals` values are matched as written, wildcards included.
+        OperatorFamily::String | OperatorFamily::Arn | OperatorFamily::Binary => positive,
+        _ => positive,
+    }
+}
+
+/// Every (type, value) a `Principal` element lists.
+fn principal_values(principal: &Principal) -> Vec<(PrincipalType, String)> {
+    match principal {
+        Principal::Wildcard => vec![(PrincipalType::Aws, "*".to_owned())],
+        Principal::AwsShorthand(v) => vec![(PrincipalType::Aws, v.value.clone())],
+        Principal::Typed(entries) => entries
+            .iter()
+            .flat_map(|(ty, values)| values.iter().map(move |v| (ty.value, v.value.clone())))
+            .filter(|(ty, _)| *ty != PrincipalType::Service)
+            .collect(),
+    }
+}
+
+/// How a finding shows a principal value: an account root as the bare account id.
+fn shown_principal(kind: PrincipalType, value: &str) -> String {
+    if kind == PrincipalType::Aws
+        && let Some(arn) = keyhole_policy::arn::Arn::parse(value)
+        && arn.service == "iam"
+        && arn.resource == "root"
+    {
+        return arn.account;
+    }
+    value.to_owned()
+}
+
+/// Orders a dimension's labels by inclusion and finds each label's immediate refinements.
+/// Labels describing the same requests as an earlier one are dropped.
+fn order(space: &mut Space, dim: &mut Dimension) -> Result<(), String> {
+    let n = dim.labels.len();
+    let mut below = vec![vec![false; n]; n];
+    for i in 0..n {
+        for j in 0..n {
+            let is_below = if i == j || j == 0 {
+                true
+            } else if i == 0 {
+                false
+            } else {
+                let (Some(a), Some(b)) = (dim.labels.get(i), dim.labels.get(j)) else {
+                    continue;
+                };
+                decide(space.solve(&a.expr.clone().and(b.expr.clone().negate())))?.is_none()
+            };
+            if let Some(slot) = below.get_mut(i).and_then(|row| row.get_mut(j)) {
+                *slot = is_below;
+            }
+        }
+    }
+    let le = |i: usize, j: usize| below.get(i).and_then(|r| r.get(j)).copied() == Some(true);
+    // Drop later duplicates (mutual inclusion).
+    let keep: Vec<usize> = (0..n)
+        .filter(|&i| !(0..i).any(|j| le(i, j) && le(j, i)))
+        .collect();
+    let labels = std::mem::take(&mut dim.labels);
+    let principals = std::mem::take(&mut dim.principals);
+    let mut new_labels = Vec::new();
+    let mut new_principals = Vec::new();
+    for (i, (label, p)) in labels
+        .into_iter()
+        .zip(
+            principals
+                .into_iter()
+                .map(Some)
+                .chain(std::iter::repeat(None)),
+        )
+        .enumerate()
+    {
+        if keep.contains(&i) {
+            new_labels.push(label);
+            if let Some(p) = p {
+                new_principals.push(p);
+            }
+        }
+    }
+    dim.labels = new_labels;
+    dim.principals = new_principals;
+    let m = keep.len();
+    let mut new_below = vec![vec![false; m]; m];
+    for (a, &i) in keep.iter().enumerate() {
+        for (b, &j) in keep.iter().enumerate() {
+            if let Some(slot) = new_below.get_mut(a).and_then(|row| row.get_mut(b)) {
+                *slot = le(i, j);
+            }
+        }
+    }
+    let strictly = |a: usize, b: usize| {
+        a != b
+            && new_below.get(a).and_then(|r| r.get(b)).copied() == Some(true)
+            && new_below.get(b).and_then(|r| r.get(a)).copied() != Some(true)
+    };
+    dim.children = (0..m)
+        .map(|parent| {
+            (0..m)
+                .filter(|&c| {
+                    strictly(c, parent)
+                        && !(0..m).any(|mid| strictly(c, mid) && strictly(mid, parent))
+                })
+                .collect()
+        })
+        .collect();
+    dim.below = new_below;
+    Ok(())
+}
+
+/// Access Analyzer's `isPublic`, by S3's definition of a non-public policy: a grant is not
+/// public when a fixed principal names who gets in, or when a scoping key pins the caller or
+/// the calling service to fixed values — `aws:SourceArn`, `aws:SourceVpc`, `aws:SourceVpce`,
+/// `aws:SourceOwner`, `aws:SourceAccount`, `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`,
+/// `aws:PrincipalAccount`, `aws:PrincipalArn` (its account fixed), `aws:userid` (other than a
+/// role's `AROLEID:*`), `kms:CallerAccount`, `lambda:EventSourceToken`, a federated claim, or an
+/// `aws:SourceIp` block narrower than the whole address space. Federated and canonical-user
+/// principals are never public.
+#[must_use]
+pub fn is_public(principal: &PrincipalLabel, condition: &BTreeMap<String, String>) -> bool {
+    if principal.kind != "AWS" || principal.value != "*" {
+        return false;
+    }
+    !condition.iter().any(|(key, value)| pins(key, value))
+}
+
+fn pins(key: &str, value: &str) -> bool {
+    let all_wild = value.chars().all(|c| c == '*' || c == '?');
+    if value.is_empty() || all_wild {
+        return false;
+    }
+    let k = key.to_ascii_lowercase();
+    match k.as_str() {
+        "aws:sourceip" => keyhole_policy::value::IpRange::parse(value).is_some_and(|r| {
+            !(r.first == 0
+                && r.last
+                    == if r.v6 {
+                        u128::MAX
+                    } else {
+                        u128::from(u32::MAX)
+                    })
+        }),
+        "aws:principalarn" | "aws:sourcearn" | "s3:dataaccesspointarn" => {
+            match keyhole_policy::arn::split_arn(value) {
+                Some(fields) => {
+                    fields
+                        .get(4)
+                        .is_some_and(|account| !account.contains(['*', '?']) && !account.is_empty())
+                        || (fields.get(4).is_some_and(|a| a.is_empty())
+                            && !value.contains(['*', '?']))
+                }
+                None => false,
+            }
+        }
+        "aws:userid" => !value.ends_with(":*"),
+        "sts:externalid" => false,
+        _ => !value.contains('*'),
+    }
+}
