@@ -229,6 +229,9 @@ pub(crate) struct Encoder {
     /// Whether `aws:PrincipalArn` and `aws:PrincipalAccount` are read off the caller (resource
     /// policies only; see [`Encoder::linked`]).
     pub(crate) linked: bool,
+    /// Linked mode: session names `Principal` elements give for a role, by `(account, role
+    /// name)`; a witness session of that role uses the first (a caller picks its session name).
+    pub(crate) sessions: BTreeMap<(String, String), Vec<String>>,
 }
 
 /// The condition keys AWS derives from an IAM caller, in linked mode.
@@ -264,6 +267,7 @@ impl Encoder {
             tests: Vec::new(),
             keys: BTreeMap::new(),
             linked: false,
+            sessions: BTreeMap::new(),
         }
     }
 
@@ -509,12 +513,27 @@ impl Encoder {
         } else if let Some(named) = keyhole_policy::arn::Arn::parse(value) {
             let (p, a) = (named.partition.as_str(), named.account.as_str());
             let last = |r: &str| r.rsplit('/').next().unwrap_or(r).to_owned();
-            if self.linked && named.service == "sts" && named.resource.starts_with("assumed-role/")
+            if self.linked
+                && named.service == "sts"
+                && let Some(rest) = named.resource.strip_prefix("assumed-role/")
+                && let Some((role, session)) = rest.split_once('/')
             {
-                return Err(format!(
-                    "a Principal naming the role session `{value}` is not decided exactly when \
-                     aws:PrincipalArn is linked to the caller"
-                ));
+                // A caller that can assume a role picks its session name, so "some session `S`
+                // of role `R`" is "role `R`" (any path), with `S` as the witness's session name.
+                self.sessions
+                    .entry((a.to_owned(), role.to_owned()))
+                    .or_default()
+                    .push(session.to_owned());
+                let mut with_path = lit(&format!("arn:{p}:iam::{a}:role/"));
+                with_path.push(GlobToken::AnyString);
+                with_path.extend(lit(&format!("/{role}")));
+                let names = SetExpr::Union(vec![
+                    SetExpr::ArnTokens(lit(&format!("arn:{p}:iam::{a}:role/{role}"))),
+                    SetExpr::ArnTokens(with_path),
+                ]);
+                let k = self.kinds(&[PrincipalKind::Aws]);
+                let n = self.push_test(Test::plain(Var::Principal, names));
+                return Ok(Formula::And(vec![k, n]));
             }
             if named.service == "iam" && named.resource == "root" {
                 names.push(arn(lit(p), any(), a, any()));
@@ -683,6 +702,12 @@ impl Encoder {
             family,
             OperatorFamily::String | OperatorFamily::Arn | OperatorFamily::Binary
         ) {
+            // An ARN never reads as a number, date, Bool or IP address: the operator fails on
+            // an IAM caller's value (negated forms too), and the missing-key rule applies to
+            // other callers. An account id does read as a number.
+            if linked == LinkedKey::Arn {
+                return Ok(Formula::And(vec![not_aws, constant(missing)]));
+            }
             return Err(format!(
                 "condition key `{key}` read as {} values is not decided exactly yet",
                 op_name(op)

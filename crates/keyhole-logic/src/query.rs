@@ -424,7 +424,7 @@ impl Compiled {
                     ContextValue::Single(identity.account.clone()),
                 );
                 RequestPrincipal::Aws {
-                    arn: session_of(identity),
+                    arn: session_of(identity, &enc.sessions),
                 }
             }
             PrincipalKind::Aws => match Arn::parse(&principal_name) {
@@ -476,16 +476,20 @@ fn is_identity(arn: &Arn) -> bool {
 
 /// The caller behind an identity ARN: a session of a role (roles do not sign requests), the
 /// identity itself otherwise.
-fn session_of(identity: Arn) -> Arn {
+fn session_of(identity: Arn, sessions: &BTreeMap<(String, String), Vec<String>>) -> Arn {
     if identity.service != "iam" {
         return identity;
     }
     match identity.resource.strip_prefix("role/") {
         Some(path_and_name) => {
             let name = path_and_name.rsplit('/').next().unwrap_or(path_and_name);
+            let session = sessions
+                .get(&(identity.account.clone(), name.to_owned()))
+                .and_then(|s| s.first())
+                .map_or("keyhole-witness", String::as_str);
             Arn {
                 service: "sts".to_owned(),
-                resource: format!("assumed-role/{name}/keyhole-witness"),
+                resource: format!("assumed-role/{name}/{session}"),
                 ..identity
             }
         }

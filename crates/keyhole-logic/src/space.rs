@@ -170,6 +170,15 @@ impl Space {
         self.enc.principal_names(principal).map(Expr)
     }
 
+    /// Well-formed requests: in a resource-policy space an IAM caller's ARN parses (and, linked,
+    /// is an identity ARN). Every [`Space::allowed`] already includes it.
+    pub fn well_formed(&mut self) -> Expr {
+        match self.options.kind {
+            PolicyKind::Resource => Expr(self.enc.principal_well_formed()),
+            PolicyKind::Identity => Expr::always(),
+        }
+    }
+
     /// Callers of one of these kinds (resource-policy spaces).
     pub fn caller_kind(&mut self, kinds: &[CallerKind]) -> Expr {
         Expr(self.enc.kinds(kinds))
