@@ -84,6 +84,9 @@ pub struct Target {
     pub action_patterns: Vec<String>,
     /// The concrete actions findings may list, in output order.
     pub actions: Vec<String>,
+    /// Condition entries every request considered meets (operator, key, values), such as
+    /// "not through an access point of the zone" for a bucket policy.
+    pub requires: Vec<(ConditionOperator, String, Vec<String>)>,
 }
 
 /// The principal a finding names, as Access Analyzer writes it (`{"AWS": "*"}`, `{"AWS":
@@ -103,6 +106,9 @@ pub struct Access {
     pub principal: PrincipalLabel,
     /// Under which scoping conditions (key → policy value).
     pub condition: BTreeMap<String, String>,
+    /// The same conditions as condition entries (operator, key, value): the class is exactly
+    /// the external requests these entries and the principal label admit.
+    pub scope: Vec<(ConditionOperator, String, String)>,
     /// Which actions, in catalog order.
     pub actions: Vec<String>,
     /// A request inside the class that the policy allows.
@@ -131,6 +137,8 @@ impl Default for SearchLimits {
 struct Label {
     /// The value in the finding (`None` for `*`).
     shown: Option<String>,
+    /// The operator it is read with (condition keys).
+    operator: Option<ConditionOperator>,
     /// The requests it describes.
     expr: Expr,
 }
@@ -146,6 +154,33 @@ struct Dimension {
     below: Vec<Vec<bool>>,
     /// The immediate refinements of each label.
     children: Vec<Vec<usize>>,
+}
+
+/// Checks the rules every resource policy must meet before AWS stores it and that change what
+/// it means: each statement has an `Effect`, an `Action` or `NotAction`, and a `Principal` or
+/// `NotPrincipal`.
+///
+/// # Errors
+/// The first statement that breaks a rule, by index.
+pub fn check_resource_policy(policy: &Policy) -> Result<(), String> {
+    for (i, st) in policy.statements.iter().enumerate() {
+        let st = &st.value;
+        let missing = if st.effect.is_none() {
+            Some("Effect")
+        } else if st.action.is_none() {
+            Some("Action or NotAction")
+        } else if st.principal.is_none() {
+            Some("Principal or NotPrincipal")
+        } else {
+            None
+        };
+        if let Some(what) = missing {
+            return Err(format!(
+                "statement {i} has no {what}; AWS rejects such a resource policy"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The external access `policy` grants on `target`, outside `zone`.
@@ -179,10 +214,22 @@ pub fn external_access(
             .collect::<Vec<_>>(),
     );
     let external = external(&mut space, zone, policy)?;
-    let base = Expr::all([allowed, resource, action_scope, external]);
+    let mut required = Vec::new();
+    for (op, key, values) in &target.requires {
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        required.push(space.condition(*op, key, &values, false)?);
+    }
+    let base = Expr::all([
+        allowed,
+        resource,
+        action_scope,
+        external,
+        Expr::all(required),
+    ]);
     let mut dims = dimensions(&mut space, policy, limits)?;
+    let well_formed = space.well_formed();
     for dim in &mut dims {
-        order(&mut space, dim)?;
+        order(&mut space, dim, &well_formed)?;
     }
 
     let cube_expr = |cube: &[usize], dims: &[Dimension]| -> Expr {
@@ -206,7 +253,7 @@ pub fn external_access(
             ));
         }
         let inside = base.clone().and(cube_expr(&cube, &dims));
-        if !decide(space.solve(&inside))?.is_some() {
+        if decide(space.solve(&inside))?.is_none() {
             continue;
         }
         let mut refinements = Vec::new();
@@ -269,6 +316,7 @@ pub fn external_access(
             value: "*".to_owned(),
         };
         let mut condition = BTreeMap::new();
+        let mut scope = Vec::new();
         for (&label, dim) in cube.iter().zip(&dims) {
             match &dim.key {
                 None => {
@@ -277,8 +325,14 @@ pub fn external_access(
                     }
                 }
                 Some(key) => {
-                    if let Some(Some(shown)) = dim.labels.get(label).map(|l| l.shown.clone()) {
-                        condition.insert(key.clone(), shown);
+                    if let Some(Label {
+                        shown: Some(shown),
+                        operator: Some(op),
+                        ..
+                    }) = dim.labels.get(label)
+                    {
+                        condition.insert(key.clone(), shown.clone());
+                        scope.push((*op, key.clone(), shown.clone()));
                     }
                 }
             }
@@ -286,6 +340,7 @@ pub fn external_access(
         out.push(Access {
             principal,
             condition,
+            scope,
             actions,
             witness: witness.clone(),
         });
@@ -303,11 +358,64 @@ fn decide(answer: Answer) -> Result<Option<Witness>, String> {
     }
 }
 
-/// Callers outside the zone: IAM callers of other accounts (and, for an organization zone,
-/// not in the organization), federated and anonymous callers, canonical users other than the
-/// zone's own. Service principals are never external (Access Analyzer reports no finding for
-/// them).
+/// Requests from outside the zone: IAM callers of other accounts (and, for an organization
+/// zone, not in the organization), federated and anonymous callers, canonical users other than
+/// the zone's own. Service principals are never external (Access Analyzer reports no finding
+/// for them).
+///
+/// A request on behalf of a resource of the zone — `aws:SourceAccount`, `aws:SourceOwner` or
+/// the account of `aws:SourceArn` in the zone — is trusted whoever the caller, as Access
+/// Analyzer treats these keys (an in-zone value makes access internal, another value scopes the
+/// finding). Callers other than IAM principals carry no organization keys.
 fn external(space: &mut Space, zone: &Zone, policy: &Policy) -> Result<Expr, String> {
+    let eq = ConditionOperator {
+        qualifier: None,
+        base: BaseOperator::StringEquals,
+        if_exists: false,
+    };
+    let accounts: Vec<&str> = zone.accounts.iter().map(String::as_str).collect();
+    let mut trusted_source = Vec::new();
+    // `s3:DataAccessPointAccount` in the zone: the request came through one of the zone's
+    // access points, whose own policy is analysed with the access point.
+    for key in [
+        "aws:SourceAccount",
+        "aws:SourceOwner",
+        "s3:DataAccessPointAccount",
+    ] {
+        if mentions(policy, key) && !accounts.is_empty() {
+            trusted_source.push(space.condition(eq, key, &accounts, false)?);
+        }
+    }
+    if mentions(policy, "aws:SourceArn") && !accounts.is_empty() {
+        let arn_like = ConditionOperator {
+            qualifier: None,
+            base: BaseOperator::ArnLike,
+            if_exists: false,
+        };
+        let patterns: Vec<String> = accounts
+            .iter()
+            .map(|a| format!("arn:*:*:*:{a}:*"))
+            .collect();
+        let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+        trusted_source.push(space.condition(arn_like, "aws:SourceArn", &patterns, false)?);
+    }
+    let null_true = ConditionOperator {
+        qualifier: None,
+        base: BaseOperator::Null,
+        if_exists: false,
+    };
+    let mut no_principal_keys = Vec::new();
+    for key in ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"] {
+        if mentions(policy, key) {
+            no_principal_keys.push(space.condition(null_true, key, &["true"], false)?);
+        }
+    }
+    let callers = callers(space, zone, policy, Expr::all(no_principal_keys))?;
+    Ok(callers.and(Expr::any(trusted_source).negate()))
+}
+
+/// Callers outside the zone (see [`external`]).
+fn callers(space: &mut Space, zone: &Zone, policy: &Policy, keyless: Expr) -> Result<Expr, String> {
     let accounts: Vec<&str> = zone.accounts.iter().map(String::as_str).collect();
     let aws = space.caller_kind(&[CallerKind::Aws]);
     let inside = space.caller_account_in(&accounts);
@@ -327,7 +435,9 @@ fn external(space: &mut Space, zone: &Zone, policy: &Policy) -> Result<Expr, Str
             );
         }
     }
-    let others = space.caller_kind(&[CallerKind::Federated, CallerKind::Anonymous]);
+    let others = space
+        .caller_kind(&[CallerKind::Federated, CallerKind::Anonymous])
+        .and(keyless.clone());
     let canonical = space.caller_kind(&[CallerKind::CanonicalUser]);
     let own_canonical = Expr::any(
         zone.canonical_ids
@@ -338,7 +448,7 @@ fn external(space: &mut Space, zone: &Zone, policy: &Policy) -> Result<Expr, Str
     Ok(Expr::any([
         aws_outside,
         others,
-        canonical.and(own_canonical.negate()),
+        canonical.and(own_canonical.negate()).and(keyless),
     ]))
 }
 
@@ -372,6 +482,7 @@ fn dimensions(
         key: None,
         labels: vec![Label {
             shown: None,
+            operator: None,
             expr: Expr::always(),
         }],
         principals: vec![PrincipalLabel {
@@ -403,6 +514,7 @@ fn dimensions(
                 let expr = space.names(&element)?;
                 principal.labels.push(Label {
                     shown: Some(value),
+                    operator: None,
                     expr,
                 });
                 principal.principals.push(label);
@@ -429,6 +541,7 @@ fn dimensions(
                             key: Some(key.clone()),
                             labels: vec![Label {
                                 shown: None,
+                                operator: None,
                                 expr: Expr::always(),
                             }],
                             principals: Vec::new(),
@@ -449,6 +562,7 @@ fn dimensions(
                     let expr = space.condition(positive, &entry.key.value, &[text], vars)?;
                     dim.labels.push(Label {
                         shown: Some(text.to_owned()),
+                        operator: Some(positive),
                         expr,
                     });
                 }
@@ -507,7 +621,7 @@ fn shown_principal(kind: PrincipalType, value: &str) -> String {
 
 /// Orders a dimension's labels by inclusion and finds each label's immediate refinements.
 /// Labels describing the same requests as an earlier one are dropped.
-fn order(space: &mut Space, dim: &mut Dimension) -> Result<(), String> {
+fn order(space: &mut Space, dim: &mut Dimension, universe: &Expr) -> Result<(), String> {
     let n = dim.labels.len();
     let mut below = vec![vec![false; n]; n];
     for i in 0..n {
@@ -520,7 +634,8 @@ fn order(space: &mut Space, dim: &mut Dimension) -> Result<(), String> {
                 let (Some(a), Some(b)) = (dim.labels.get(i), dim.labels.get(j)) else {
                     continue;
                 };
-                decide(space.solve(&a.expr.clone().and(b.expr.clone().negate())))?.is_none()
+                let outside = a.expr.clone().and(b.expr.clone().negate());
+                decide(space.solve(&universe.clone().and(outside)))?.is_none()
             };
             if let Some(slot) = below.get_mut(i).and_then(|row| row.get_mut(j)) {
                 *slot = is_below;
@@ -616,7 +731,10 @@ fn pins(key: &str, value: &str) -> bool {
                     })
         }),
         "aws:principalarn" | "aws:sourcearn" | "s3:dataaccesspointarn" => {
+            // A pattern whose `*` may cross `:` still pins the account when it spells one.
+            let spells_account = value.split(':').any(keyhole_policy::arn::is_account_id);
             match keyhole_policy::arn::split_arn(value) {
+                _ if spells_account => true,
                 Some(fields) => {
                     fields
                         .get(4)

@@ -75,6 +75,7 @@ fn accessrefinery_findings_match_access_analyzer() {
             resource_patterns: vec![bucket.to_owned(), format!("{bucket}/*")],
             action_patterns: vec!["s3:*".to_owned()],
             actions: keyhole_analyzer::actions::of_service("s3"),
+            requires: Vec::new(),
         };
         let found = external_access(
             &policy,
