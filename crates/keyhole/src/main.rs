@@ -1,7 +1,9 @@
 //! The `keyhole` command: a thin layer over the keyhole crates.
 //!
-//! Exit codes: 0 success (whatever the decision), 2 bad input (the message names the file, the
-//! line and column, and the problem).
+//! Exit codes: 0 success (whatever the decision), 1 findings at the `--fail-on` level
+//! (`analyze`), 2 bad input (the message names the file, the line and column, and the problem).
+
+mod analyze;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -14,7 +16,7 @@ use std::process::ExitCode;
 /// Prove which principals outside your zone of trust can reach your AWS resources.
 #[derive(Parser)]
 #[command(name = "keyhole", version, about, long_about = None,
-    after_help = "Exit codes: 0 success, 2 bad input (with file, line and column).")]
+    after_help = "Exit codes: 0 success, 1 findings at the --fail-on level (analyze), 2 bad input (with file, line and column).")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,6 +24,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// List every way a principal outside the zone of trust can reach the resources: public and
+    /// cross-account access as Access Analyzer findings, each with a request that proves it.
+    ///
+    /// Exits 0 when no ACTIVE finding is at the --fail-on level, 1 when some is, 2 on bad input.
+    Analyze(analyze::AnalyzeArgs),
     /// Evaluate one request against its policies the way AWS does: Allowed, ImplicitlyDenied or
     /// ExplicitlyDenied, with the statements that decided it.
     ///
@@ -94,16 +101,19 @@ fn located(
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Simulate { scenario, format } => simulate_all(&scenario, format),
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Simulate { scenario, format } => {
+            simulate_all(&scenario, format).map(|r| r.map(|()| 0))
+        }
         Command::Compare {
             old,
             new,
             policy_type,
             format,
-        } => compare_cmd(&old, &new, policy_type, format),
+        } => compare_cmd(&old, &new, policy_type, format).map(|r| r.map(|()| 0)),
     };
     match result {
-        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(InputError(message))) => {
             eprintln!("error: {message}");
             ExitCode::from(2)

@@ -1,0 +1,350 @@
+//! `keyhole analyze`, run as the real binary: the bundled account, AWS Config input, one
+//! resource of every type, archive rules, output formats, exit codes and bad input. JSON
+//! outputs are compared with snapshots in `tests/snapshots/` (`KEYHOLE_BLESS=1` rewrites them
+//! after a deliberate change; review the diff).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const AT: &str = "2026-11-22T00:00:00Z";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn keyhole(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("keyhole")
+        .unwrap()
+        .current_dir(root())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var("KEYHOLE_BLESS").as_deref() == Ok("1") {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} missing; run with KEYHOLE_BLESS=1", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from its snapshot (KEYHOLE_BLESS=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+fn findings(stdout: &str) -> Vec<Value> {
+    serde_json::from_str::<Value>(stdout).unwrap()["findings"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_bundled_account() {
+    let (code, out, err) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+    ]);
+    assert_eq!(code, 1, "external findings exit 1 by default: {err}");
+    assert!(err.contains("zone of trust: account 111122223333"), "{err}");
+    snapshot("account.json", &out);
+    let all = findings(&out);
+    assert!(all.iter().any(|f| f["isPublic"] == true));
+    assert!(all.iter().any(|f| f["isPublic"] == false));
+    for f in &all {
+        assert!(
+            f["witness"].is_object()
+                || f["error"].is_string()
+                || f["sources"][0]["type"] == "BUCKET_ACL"
+                || f["statements"].as_array().is_none(),
+            "{f}"
+        );
+        assert_eq!(f["status"], "ACTIVE");
+        assert_eq!(f["analyzedAt"], AT);
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+    ])
+    .1;
+    let b = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+    ])
+    .1;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn aws_config_input() {
+    let (code, out, err) = keyhole(&[
+        "analyze",
+        "examples/config",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+        "--account",
+        "111122223333",
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    snapshot("config.json", &out);
+}
+
+#[test]
+fn every_resource_type() {
+    let (code, out, err) = keyhole(&[
+        "analyze",
+        "crates/keyhole/tests/fixtures/every-type.json",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    snapshot("every-type.json", &out);
+    let all = findings(&out);
+    let types: std::collections::BTreeSet<&str> = all
+        .iter()
+        .filter(|f| f["error"].is_null())
+        .map(|f| f["resourceType"].as_str().unwrap())
+        .collect();
+    for t in [
+        "AWS::S3::Bucket",
+        "AWS::S3Express::DirectoryBucket",
+        "AWS::IAM::Role",
+        "AWS::KMS::Key",
+        "AWS::Lambda::Function",
+        "AWS::Lambda::LayerVersion",
+        "AWS::SQS::Queue",
+        "AWS::SecretsManager::Secret",
+        "AWS::SNS::Topic",
+        "AWS::EC2::Snapshot",
+        "AWS::RDS::DBSnapshot",
+        "AWS::RDS::DBClusterSnapshot",
+        "AWS::ECR::Repository",
+        "AWS::EFS::FileSystem",
+        "AWS::DynamoDB::Table",
+        "AWS::DynamoDB::Stream",
+        "AWS::ApiGateway::RestApi",
+        "AWS::OpenSearchService::Domain",
+        "AWS::Backup::BackupVault",
+        "AWS::Glacier::Vault",
+        "AWS::Kinesis::Stream",
+        "AWS::Events::EventBus",
+    ] {
+        assert!(types.contains(t), "no finding for {t}");
+    }
+    let errors: Vec<&str> = all.iter().filter_map(|f| f["error"].as_str()).collect();
+    assert!(
+        errors.contains(&"INVALID_POLICY")
+            && errors.contains(&"UNDECIDED")
+            && errors.contains(&"ACCESS_DENIED"),
+        "{errors:?}"
+    );
+    let broken = all.iter().find(|f| f["error"] == "INVALID_POLICY").unwrap();
+    assert!(
+        broken["errorDetail"]
+            .as_str()
+            .unwrap()
+            .contains("every-type.json:"),
+        "{broken}"
+    );
+}
+
+#[test]
+fn archive_rules_and_fail_levels() {
+    let (code, out, _) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+        "--archive-rules",
+        "crates/keyhole/tests/fixtures/archive-rules.json",
+    ]);
+    assert_eq!(code, 1);
+    let all = findings(&out);
+    for f in &all {
+        let partner = f["principal"]["AWS"] == "444455556666";
+        let org = f["condition"].get("aws:PrincipalOrgID").is_some();
+        let want = if partner || org { "ARCHIVED" } else { "ACTIVE" };
+        assert_eq!(f["status"], want, "{f}");
+    }
+    assert!(all.iter().any(|f| f["status"] == "ARCHIVED"));
+    assert_eq!(
+        keyhole(&["analyze", "examples/account", "--fail-on", "never"]).0,
+        0
+    );
+    assert_eq!(
+        keyhole(&["analyze", "examples/account", "--fail-on", "public"]).0,
+        1
+    );
+}
+
+#[test]
+fn formats() {
+    let (_, table, _) = keyhole(&["analyze", "examples/account", "--analyzed-at", AT]);
+    assert!(
+        table.contains("PUBLIC") && table.contains("principal:") && table.contains("granted by"),
+        "{table}"
+    );
+    let (_, jsonl, _) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "jsonl",
+        "--analyzed-at",
+        AT,
+    ]);
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (_, json, _) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+    ]);
+    assert_eq!(lines.len(), findings(&json).len());
+    let (_, sarif, _) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "sarif",
+        "--analyzed-at",
+        AT,
+    ]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), lines.len());
+    assert!(results.iter().all(|r| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("examples/account/")
+    }));
+}
+
+#[test]
+fn organization_zone() {
+    let dir = tempdir();
+    let members = dir.join("members.json");
+    std::fs::write(
+        &members,
+        r#"{"Accounts": [{"Id": "111122223333"}, {"Id": "444455556666"}]}"#,
+    )
+    .unwrap();
+    let (code, out, err) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+        "--org-id",
+        "o-a1b2c3d4e5",
+        "--org-accounts",
+        members.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    for f in findings(&out) {
+        assert_ne!(
+            f["principal"]["AWS"], "444455556666",
+            "a member account is inside the zone: {f}"
+        );
+        assert!(
+            f["condition"].get("aws:PrincipalOrgID").is_none(),
+            "the org is inside the zone: {f}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_exits_2_with_a_location() {
+    let dir = tempdir();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"resources\": [\n  {\"arn\": \"arn:aws:sqs:us-east-1:111122223333:q\", \"resourceType\": \"AWS::Nope\"}\n]}\n").unwrap();
+    let (code, _, err) = keyhole(&["analyze", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.json:2:"), "{err}");
+    let (code, _, err) = keyhole(&["analyze", "no/such/file.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/file.json"), "{err}");
+    let (code, _, err) = keyhole(&["analyze", "examples/account", "--account", "12345"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("12-digit"), "{err}");
+    let two = dir.join("two.json");
+    std::fs::write(
+        &two,
+        r#"{"resources": [
+        {"arn": "arn:aws:sqs:us-east-1:111122223333:a", "resourceType": "AWS::SQS::Queue"},
+        {"arn": "arn:aws:sqs:us-east-1:444455556666:b", "resourceType": "AWS::SQS::Queue"}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = keyhole(&["analyze", two.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--account"), "{err}");
+    let rules = dir.join("rules.json");
+    std::fs::write(
+        &rules,
+        r#"[{"ruleName": "x", "filter": {"isPublic": {"equals": ["true"]}}}]"#,
+    )
+    .unwrap();
+    let (code, _, err) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--archive-rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown operator `equals`"), "{err}");
+}
+
+fn tempdir() -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("keyhole-analyze-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
