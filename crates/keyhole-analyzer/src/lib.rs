@@ -16,4 +16,4 @@ pub mod zone;
 pub use finding::{Finding, FindingSource, StatementRef, Status};
 pub use resource::{Context, analyze};
 pub use search::{Access, PrincipalLabel, SearchLimits, Target, external_access};
-pub use zone::Zone;
+pub use zone::{ExtraTrust, Zone};

@@ -30,6 +30,21 @@ pub(crate) struct AnalyzeArgs {
     /// organizations list-accounts`, or one id per line.
     #[arg(long = "org-accounts")]
     org_accounts: Option<PathBuf>,
+    /// Also trust this account (repeatable): its findings are dropped. A filter on findings,
+    /// beyond Access Analyzer's zone; the analysis itself is unchanged.
+    #[arg(long = "trust-account", value_name = "ID")]
+    trust_account: Vec<String>,
+    /// Also trust this VPC (repeatable): findings scoped to it by aws:SourceVpc are dropped.
+    #[arg(long = "trust-vpc", value_name = "VPC_ID")]
+    trust_vpc: Vec<String>,
+    /// Also trust this VPC endpoint (repeatable): findings scoped to it by aws:SourceVpce are
+    /// dropped.
+    #[arg(long = "trust-vpce", value_name = "VPCE_ID")]
+    trust_vpce: Vec<String>,
+    /// Also trust this address block (repeatable): findings whose aws:SourceIp block lies inside
+    /// it are dropped.
+    #[arg(long = "trust-cidr", value_name = "CIDR")]
+    trust_cidr: Vec<String>,
     /// Archive rules (Access Analyzer's filter syntax): matching findings become ARCHIVED.
     #[arg(long = "archive-rules")]
     archive_rules: Option<PathBuf>,
@@ -107,7 +122,14 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Result<u8, InputError>> {
             .collect(),
         limits: Default::default(),
     };
+    let extra = match extra_trust(args) {
+        Ok(e) => e,
+        Err(e) => return Ok(Err(e)),
+    };
     let mut findings = analyze_all(&loaded.resources, &ctx);
+    if !extra.is_empty() {
+        findings.retain(|f| !extra.trusts(f));
+    }
     apply_rules(&rules, &mut findings);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -183,6 +205,29 @@ fn zone(args: &AnalyzeArgs, loaded: &Loaded) -> Result<Result<Zone, InputError>>
             owners.into_iter().collect::<Vec<_>>().join(", ")
         )))),
     }
+}
+
+fn extra_trust(args: &AnalyzeArgs) -> Result<keyhole_analyzer::ExtraTrust, InputError> {
+    for id in &args.trust_account {
+        if !keyhole_policy::arn::is_account_id(id) {
+            return Err(InputError(format!(
+                "--trust-account: `{id}` is not a 12-digit account id"
+            )));
+        }
+    }
+    for cidr in &args.trust_cidr {
+        if keyhole_policy::value::IpRange::parse(cidr).is_none() {
+            return Err(InputError(format!(
+                "--trust-cidr: `{cidr}` is not an IPv4 or IPv6 address or CIDR block"
+            )));
+        }
+    }
+    Ok(keyhole_analyzer::ExtraTrust {
+        accounts: args.trust_account.iter().cloned().collect(),
+        vpcs: args.trust_vpc.iter().cloned().collect(),
+        vpc_endpoints: args.trust_vpce.iter().cloned().collect(),
+        cidrs: args.trust_cidr.clone(),
+    })
 }
 
 /// Member account ids: a JSON array of ids, `{"Accounts": [{"Id": …}]}`, or one per line.

@@ -267,6 +267,48 @@ fn formats() {
 }
 
 #[test]
+fn extra_trust_filters_findings() {
+    let (_, out, _) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+    ]);
+    let all = findings(&out);
+    let (code, out, err) = keyhole(&[
+        "analyze",
+        "examples/account",
+        "--format",
+        "json",
+        "--analyzed-at",
+        AT,
+        "--trust-account",
+        "444455556666",
+        "--trust-vpc",
+        "vpc-0a1b2c3d4e5f60718",
+        "--trust-vpce",
+        "vpce-0a1b2c3d4e5f60718",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let kept = findings(&out);
+    assert!(kept.len() < all.len());
+    for f in &kept {
+        let p = f["principal"]["AWS"].as_str().unwrap_or("");
+        assert!(p != "444455556666" && !p.contains(":444455556666:"), "{f}");
+        assert!(
+            f["condition"].get("aws:SourceVpc").is_none()
+                && f["condition"].get("aws:SourceVpce").is_none(),
+            "{f}"
+        );
+    }
+    let (code, _, err) = keyhole(&["analyze", "examples/account", "--trust-cidr", "10.0.0.0/33"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--trust-cidr"), "{err}");
+}
+
+#[test]
 fn organization_zone() {
     let dir = tempdir();
     let members = dir.join("members.json");
