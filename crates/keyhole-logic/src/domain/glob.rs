@@ -369,6 +369,197 @@ impl RawDfa {
     }
 }
 
+/// The coarsest partition of `raw`'s states that respects acceptance and transitions
+/// (Hopcroft's algorithm): each state's block, and the number of blocks.
+fn hopcroft(raw: &RawDfa) -> (Vec<u32>, usize) {
+    let n = raw.accept.len();
+    let k = raw.classes;
+    // Predecessors per (class, state), as compressed rows: `pred[pstart[c*n+t]..pstart[c*n+t+1]]`.
+    let mut counts = vec![0u32; k * n + 1];
+    for s in 0..n {
+        for c in 0..k {
+            let t = raw.next(s, c);
+            if let Some(slot) = counts.get_mut(c * n + t + 1) {
+                *slot += 1;
+            }
+        }
+    }
+    for i in 1..counts.len() {
+        let prev = counts.get(i - 1).copied().unwrap_or(0);
+        if let Some(slot) = counts.get_mut(i) {
+            *slot += prev;
+        }
+    }
+    let pstart = counts;
+    let mut fill: Vec<u32> = pstart.clone();
+    let mut pred = vec![0u32; n * k];
+    for s in 0..n {
+        for c in 0..k {
+            let t = raw.next(s, c);
+            if let Some(at) = fill.get_mut(c * n + t) {
+                if let Some(slot) = pred.get_mut(*at as usize) {
+                    *slot = u32::try_from(s).unwrap_or(u32::MAX);
+                }
+                *at += 1;
+            }
+        }
+    }
+    // Blocks as contiguous ranges of `elems`; `pos[s]` is s's index in `elems`.
+    let mut elems: Vec<u32> = Vec::with_capacity(n);
+    elems.extend(
+        (0..n)
+            .filter(|&s| raw.accept.get(s).copied().unwrap_or(false))
+            .map(|s| s as u32),
+    );
+    let accepting = elems.len();
+    elems.extend(
+        (0..n)
+            .filter(|&s| !raw.accept.get(s).copied().unwrap_or(false))
+            .map(|s| s as u32),
+    );
+    let mut pos = vec![0u32; n];
+    for (i, &s) in elems.iter().enumerate() {
+        if let Some(slot) = pos.get_mut(s as usize) {
+            *slot = i as u32;
+        }
+    }
+    let mut block_of = vec![0u32; n];
+    let mut start: Vec<usize> = Vec::new();
+    let mut end: Vec<usize> = Vec::new();
+    if accepting > 0 {
+        start.push(0);
+        end.push(accepting);
+    }
+    if accepting < n {
+        start.push(accepting);
+        end.push(n);
+    }
+    for b in 0..start.len() {
+        let (lo, hi) = (
+            start.get(b).copied().unwrap_or(0),
+            end.get(b).copied().unwrap_or(0),
+        );
+        for i in lo..hi {
+            if let Some(&s) = elems.get(i)
+                && let Some(slot) = block_of.get_mut(s as usize)
+            {
+                *slot = b as u32;
+            }
+        }
+    }
+    let mut marked: Vec<usize> = vec![0; n.max(1)];
+    let mut in_work = vec![false; n.max(1) * k.max(1)];
+    let mut work: Vec<(usize, usize)> = Vec::new();
+    // Initially the smaller of the two blocks splits everything.
+    let first = if start.len() == 2 {
+        let size = |b: usize| end.get(b).copied().unwrap_or(0) - start.get(b).copied().unwrap_or(0);
+        if size(0) <= size(1) { 0 } else { 1 }
+    } else {
+        0
+    };
+    if start.len() == 2 {
+        for c in 0..k {
+            work.push((first, c));
+            if let Some(slot) = in_work.get_mut(first * k + c) {
+                *slot = true;
+            }
+        }
+    }
+    let mut touched: Vec<usize> = Vec::new();
+    let mut splitter: Vec<u32> = Vec::new();
+    while let Some((a, c)) = work.pop() {
+        if let Some(slot) = in_work.get_mut(a * k + c) {
+            *slot = false;
+        }
+        // The states that reach block `a` on class `c`.
+        splitter.clear();
+        let (lo, hi) = (
+            start.get(a).copied().unwrap_or(0),
+            end.get(a).copied().unwrap_or(0),
+        );
+        for i in lo..hi {
+            let Some(&t) = elems.get(i) else { continue };
+            let row = c * n + t as usize;
+            let (p0, p1) = (
+                pstart.get(row).copied().unwrap_or(0) as usize,
+                pstart.get(row + 1).copied().unwrap_or(0) as usize,
+            );
+            splitter.extend(pred.get(p0..p1).unwrap_or(&[]));
+        }
+        for &s in &splitter {
+            let b = block_of.get(s as usize).copied().unwrap_or(0) as usize;
+            let m = marked.get(b).copied().unwrap_or(0);
+            let bs = start.get(b).copied().unwrap_or(0);
+            let at = pos.get(s as usize).copied().unwrap_or(0) as usize;
+            if at < bs + m {
+                continue; // already marked
+            }
+            if m == 0 {
+                touched.push(b);
+            }
+            // Swap `s` into the marked prefix of its block.
+            let target = bs + m;
+            let other = elems.get(target).copied().unwrap_or(s);
+            elems.swap(at, target);
+            if let Some(slot) = pos.get_mut(other as usize) {
+                *slot = at as u32;
+            }
+            if let Some(slot) = pos.get_mut(s as usize) {
+                *slot = target as u32;
+            }
+            if let Some(slot) = marked.get_mut(b) {
+                *slot = m + 1;
+            }
+        }
+        for b in touched.drain(..) {
+            let m = marked.get(b).copied().unwrap_or(0);
+            if let Some(slot) = marked.get_mut(b) {
+                *slot = 0;
+            }
+            let (bs, be) = (
+                start.get(b).copied().unwrap_or(0),
+                end.get(b).copied().unwrap_or(0),
+            );
+            if m == 0 || m == be - bs {
+                continue;
+            }
+            // Split: the marked prefix becomes a new block.
+            let fresh = start.len();
+            start.push(bs);
+            end.push(bs + m);
+            if let Some(slot) = start.get_mut(b) {
+                *slot = bs + m;
+            }
+            if marked.len() <= fresh {
+                marked.push(0);
+            }
+            for i in bs..bs + m {
+                if let Some(&s) = elems.get(i)
+                    && let Some(slot) = block_of.get_mut(s as usize)
+                {
+                    *slot = fresh as u32;
+                }
+            }
+            if in_work.len() < (fresh + 1) * k {
+                in_work.resize((fresh + 1) * k, false);
+            }
+            let smaller = if m <= be - bs - m { fresh } else { b };
+            for c2 in 0..k {
+                let old_in = in_work.get(b * k + c2).copied().unwrap_or(false);
+                let add = if old_in { fresh } else { smaller };
+                if let Some(slot) = in_work.get_mut(add * k + c2)
+                    && !*slot
+                {
+                    *slot = true;
+                    work.push((add, c2));
+                }
+            }
+        }
+    }
+    let blocks = start.len().max(1);
+    (block_of, blocks)
+}
+
 fn next_of(trans: &[u32], classes: usize, state: usize, class: usize) -> usize {
     // The INVARIANT of `StringSet`/`RawDfa` keeps the index in bounds; 0 is never reached.
     trans
@@ -615,33 +806,10 @@ impl StringSet {
         Ok(Self::minimized(alphabet, &raw))
     }
 
-    /// Minimizes (Moore's partition refinement) and renumbers canonically.
+    /// Minimizes (Hopcroft's partition refinement, `O(k·n·log n)`) and renumbers canonically.
     fn minimized(alphabet: &Arc<Alphabet>, raw: &RawDfa) -> Self {
-        let n = raw.accept.len();
         let classes = raw.classes;
-        let mut block: Vec<u32> = raw.accept.iter().map(|&a| u32::from(a)).collect();
-        let mut blocks = block.iter().collect::<BTreeSet<_>>().len();
-        loop {
-            let mut signatures: Vec<u32> = Vec::with_capacity(n * (classes + 1));
-            for state in 0..n {
-                signatures.push(block.get(state).copied().unwrap_or(0));
-                for class in 0..classes {
-                    signatures.push(block.get(raw.next(state, class)).copied().unwrap_or(0));
-                }
-            }
-            let mut ids: FastMap<&[u32], u32> = FastMap::default();
-            let mut refined = Vec::with_capacity(n);
-            for signature in signatures.chunks(classes + 1) {
-                let fresh = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-                refined.push(*ids.entry(signature).or_insert(fresh));
-            }
-            let count = ids.len();
-            block = refined;
-            if count == blocks {
-                break;
-            }
-            blocks = count;
-        }
+        let (block, blocks) = hopcroft(raw);
         // Canonical numbering: breadth-first from the start block, classes in index order.
         let mut number: Vec<Option<u32>> = vec![None; blocks];
         let mut numbered = 1usize;
