@@ -765,14 +765,26 @@ impl StringSet {
                 .collect()
         };
         let start = closure(BTreeSet::from([0]));
-        let mut ids: FastMap<Vec<usize>, u32> = FastMap::default();
+        // States are keyed by the bitset of their positions: hashing and comparing a few words
+        // instead of a list of positions.
+        let words = (end + 1).div_ceil(64);
+        let key = |positions: &[usize]| -> Vec<u64> {
+            let mut bits = vec![0u64; words];
+            for &p in positions {
+                if let Some(w) = bits.get_mut(p / 64) {
+                    *w |= 1u64 << (p % 64);
+                }
+            }
+            bits
+        };
+        let mut ids: FastMap<Vec<u64>, u32> = FastMap::default();
         let mut queue = VecDeque::new();
         let mut raw = RawDfa {
             classes,
             trans: Vec::new(),
             accept: Vec::new(),
         };
-        ids.insert(start.clone(), state_id(0, limit)?);
+        ids.insert(key(&start), state_id(0, limit)?);
         raw.accept.push(start.contains(&end));
         queue.push_back(start);
         while let Some(set) = queue.pop_front() {
@@ -790,11 +802,12 @@ impl StringSet {
                     }
                 }
                 let next = closure(next);
-                let id = match ids.get(&next) {
+                let bits = key(&next);
+                let id = match ids.get(&bits) {
                     Some(&id) => id,
                     None => {
                         let id = state_id(ids.len(), limit)?;
-                        ids.insert(next.clone(), id);
+                        ids.insert(bits, id);
                         raw.accept.push(next.contains(&end));
                         queue.push_back(next);
                         id
