@@ -6,9 +6,13 @@
 //! the query's sets, refined region by region with the domain algebra (empty pieces dropped).
 //! The action and the resource have only regions; the resource ranges over concrete strings
 //! (no `*` or `?`, which the concrete evaluator would read as a pattern).
+//!
+//! The elements of a multivalued value range over the same atoms (the value atoms, and the
+//! malformed atom of a typed key): for a key read under `ForAnyValue:`/`ForAllValues:`, the
+//! decision diagram adds one membership flag per element atom (`crate::query::Compiled`).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::domain::date::{DateSet, Timestamp};
 use crate::domain::finite::FiniteSet;
@@ -138,7 +142,33 @@ pub(crate) struct VarAtoms {
     pub(crate) var: Var,
     pub(crate) atoms: Vec<Atom>,
     /// Sets a witness prefers, most preferred first (string variables).
-    pub(crate) preferred: Vec<StringSet>,
+    pub(crate) preferred: Vec<Preferred>,
+}
+
+/// A set a witness prefers, built in the variable's alphabet when a witness first asks for it.
+#[derive(Debug)]
+pub(crate) struct Preferred {
+    alphabet: Arc<Alphabet>,
+    glob: &'static str,
+    arn: bool,
+    set: OnceLock<Result<StringSet, String>>,
+}
+
+impl Preferred {
+    /// The set.
+    pub(crate) fn set(&self) -> Result<&StringSet, String> {
+        self.set
+            .get_or_init(|| {
+                if self.arn {
+                    StringSet::from_arn_glob(&self.alphabet, self.glob)
+                } else {
+                    StringSet::from_glob(&self.alphabet, self.glob, Case::Sensitive)
+                }
+                .map_err(budget)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// Preferred witness shapes per string variable.
@@ -190,23 +220,23 @@ pub(crate) fn atomize(
         let preferred = match &alphabet {
             Some(alphabet) => preferred_globs(*shape)
                 .into_iter()
-                .map(|(glob, arn)| {
-                    if arn {
-                        StringSet::from_arn_glob(alphabet, glob)
-                    } else {
-                        StringSet::from_glob(alphabet, glob, Case::Sensitive)
-                    }
+                .map(|(glob, arn)| Preferred {
+                    alphabet: Arc::clone(alphabet),
+                    glob,
+                    arn,
+                    set: OnceLock::new(),
                 })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(budget)?,
+                .collect(),
             None => Vec::new(),
         };
-        let build = |expr: &SetExpr| build_set(expr, *shape, alphabet.as_ref());
+        // Built sets by expression: policies repeat patterns, and every test of a kind repeats
+        // the same pieces.
+        let mut memo: Vec<(&SetExpr, Region)> = Vec::new();
         // Distinct sets, each test pointing at one.
         let mut sets: Vec<Region> = Vec::new();
         let mut set_of_test = Vec::with_capacity(mine.len());
         for (_, test) in &mine {
-            let region = build(&test.region)?;
+            let region = build_set(&test.region, *shape, alphabet.as_ref(), &mut memo)?;
             let index = match sets.iter().position(|s| *s == region) {
                 Some(i) => i,
                 None => {
@@ -390,11 +420,27 @@ fn universe(shape: Shape, alphabet: Option<&Arc<Alphabet>>) -> Result<Region, St
     })
 }
 
-/// Builds a set expression in a variable's domain.
-fn build_set(
-    expr: &SetExpr,
+/// Builds a set expression in a variable's domain, reusing the sets of equal expressions
+/// built before (`memo`).
+fn build_set<'e>(
+    expr: &'e SetExpr,
     shape: Shape,
     alphabet: Option<&Arc<Alphabet>>,
+    memo: &mut Vec<(&'e SetExpr, Region)>,
+) -> Result<Region, String> {
+    if let Some((_, region)) = memo.iter().find(|(e, _)| *e == expr) {
+        return Ok(region.clone());
+    }
+    let region = build_set_once(expr, shape, alphabet, memo)?;
+    memo.push((expr, region.clone()));
+    Ok(region)
+}
+
+fn build_set_once<'e>(
+    expr: &'e SetExpr,
+    shape: Shape,
+    alphabet: Option<&Arc<Alphabet>>,
+    memo: &mut Vec<(&'e SetExpr, Region)>,
 ) -> Result<Region, String> {
     let strings = || alphabet.ok_or_else(|| MISMATCH.to_owned());
     Ok(match expr {
@@ -442,14 +488,22 @@ fn build_set(
         SetExpr::Bools(set) => Region::Bool(*set),
         SetExpr::Kinds(set) => Region::Kind(*set),
         SetExpr::Union(parts) => {
-            let mut acc = build_set(&SetExpr::Empty, shape, alphabet)?;
+            let mut acc: Option<Region> = None;
             for part in parts {
-                acc = acc.union(&build_set(part, shape, alphabet)?)?;
+                let part = build_set(part, shape, alphabet, memo)?;
+                acc = Some(match acc {
+                    None => part,
+                    Some(acc) => acc.union(&part)?,
+                });
             }
-            acc
+            match acc {
+                Some(acc) => acc,
+                None => build_set(&SetExpr::Empty, shape, alphabet, memo)?,
+            }
         }
         SetExpr::Diff(a, b) => {
-            build_set(a, shape, alphabet)?.difference(&build_set(b, shape, alphabet)?)?
+            let a = build_set(a, shape, alphabet, memo)?;
+            a.difference(&build_set(b, shape, alphabet, memo)?)?
         }
     })
 }

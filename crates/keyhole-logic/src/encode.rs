@@ -9,14 +9,24 @@
 //! (IAM User Guide, "Policy evaluation logic" and "IAM JSON policy elements: Condition
 //! operators").
 //!
-//! Constructs that are not decided exactly yet — policy variables that link two keys,
-//! `ForAnyValue:`/`ForAllValues:`, a key read as two different types, and a few
-//! corner cases named in the errors — stop the encoding with a reason; the query answers
-//! `Unknown(reason)`.
+//! `ForAnyValue:` and `ForAllValues:` are decided exactly (`keyhole_policy::condition::
+//! evaluate_entry`). A qualified test carries its qualifier ([`Test::set`]) and the region of
+//! *elements* that satisfy the base operator — the same region as the unqualified operator on a
+//! single value, negated forms (NOR, failing on values of the wrong type) included. On a single
+//! value it is that region (a single value is a one-element set); on an absent key it is true
+//! for `…IfExists` and `ForAllValues:` and false for `ForAnyValue:` (negation plays no part);
+//! on a multivalued value it is "some element lies in the region" (`ForAnyValue:`, false on the
+//! empty set, `IfExists` notwithstanding) or "every element does" (`ForAllValues:`, true on the
+//! empty set). The decision diagram reads a multivalued value through one membership flag per
+//! element atom (`crate::query`), so a witness set needs at most one element per atom.
+//!
+//! Constructs that are not decided exactly yet — policy variables that link two keys, a key
+//! read as two different types, and a few corner cases named in the errors — stop the encoding
+//! with a reason; the query answers `Unknown(reason)`.
 
 use std::collections::BTreeMap;
 
-use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily};
+use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily, SetQualifier};
 use keyhole_policy::pattern::{Glob, Token};
 use keyhole_policy::request::RequestPrincipal;
 use keyhole_policy::value::{IpRange, parse_bool, parse_date};
@@ -101,7 +111,7 @@ impl crate::domain::finite::Finite for PrincipalKind {
 }
 
 /// A set of values of one variable, described before the variable's alphabet is known.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum SetExpr {
     /// Every value.
     All,
@@ -174,12 +184,18 @@ pub(crate) struct Test {
     pub(crate) var: Var,
     /// The answer when the key is absent.
     pub(crate) absent: bool,
-    /// The answer when the key has a multivalued (set) value.
+    /// The answer when the key has a multivalued (set) value (unqualified tests; a qualified
+    /// test reads the set's elements instead and leaves this `false`).
     pub(crate) multi: bool,
-    /// The answer when the key's single value does not parse as the key's type.
+    /// The answer when the key's single value does not parse as the key's type (and, for a
+    /// qualified test, whether such an element satisfies the base operator).
     pub(crate) malformed: bool,
-    /// The single values for which the test holds.
+    /// The single values for which the test holds (for a qualified test, also the elements
+    /// that satisfy the base operator).
     pub(crate) region: SetExpr,
+    /// `ForAnyValue:` or `ForAllValues:`: on a multivalued value the test holds when some
+    /// (every) element lies in `region`.
+    pub(crate) set: Option<SetQualifier>,
 }
 
 impl Test {
@@ -190,7 +206,22 @@ impl Test {
             multi: false,
             malformed: false,
             region,
+            set: None,
         }
+    }
+}
+
+/// The answer of `op` on a missing key (`keyhole_policy::condition` `missing_key`): `IfExists`
+/// makes it true; then `ForAllValues:` is true and `ForAnyValue:` false whatever the base; an
+/// unqualified operator is true exactly when negated.
+fn missing_key(op: ConditionOperator) -> bool {
+    if op.if_exists {
+        return true;
+    }
+    match op.qualifier {
+        Some(SetQualifier::ForAllValues) => true,
+        Some(SetQualifier::ForAnyValue) => false,
+        None => op.base.is_negated(),
     }
 }
 
@@ -604,6 +635,7 @@ impl Encoder {
             self.key_type(key, KeyType::Presence)?;
             let when_present = values.iter().any(|v| parse_bool(v) == Some(false));
             let when_absent = values.iter().any(|v| parse_bool(v) == Some(true));
+            // `Null` tests presence whatever the qualifier.
             return Ok(self.push_test(Test {
                 var,
                 absent: when_absent,
@@ -614,13 +646,8 @@ impl Encoder {
                 } else {
                     SetExpr::Empty
                 },
+                set: None,
             }));
-        }
-        if op.qualifier.is_some() {
-            return Err(format!(
-                "the set operator `{}` on condition key `{key}` is not decided exactly yet",
-                op_name(op)
-            ));
         }
         let family = op.base.family();
         let ty = match family {
@@ -634,7 +661,7 @@ impl Encoder {
             OperatorFamily::Null => KeyType::Presence,
         };
         self.key_type(key, ty)?;
-        let missing = op.if_exists || op.base.is_negated();
+        let missing = missing_key(op);
         let mut sets = Vec::new();
         let mut resolved = true;
         for value in values {
@@ -654,12 +681,16 @@ impl Encoder {
         } else {
             SetExpr::diff(SetExpr::All, matched)
         };
+        // A plain operator treats a multivalued value as a missing key; a qualified one reads
+        // its elements (see the module docs). A malformed value or element matches nothing,
+        // negated operators included.
         Ok(self.push_test(Test {
             var,
             absent: missing,
-            multi: missing,
+            multi: op.qualifier.is_none() && missing,
             malformed: false,
             region,
+            set: op.qualifier,
         }))
     }
 
@@ -690,13 +721,9 @@ impl Encoder {
                 Formula::And(vec![not_aws, constant(when_absent)]),
             ]));
         }
-        let missing = op.if_exists || op.base.is_negated();
-        if op.qualifier.is_some() {
-            return Err(format!(
-                "the set operator `{}` on condition key `{key}` is not decided exactly yet",
-                op_name(op)
-            ));
-        }
+        // The key is single-valued: a qualified operator reads the value as a one-element set,
+        // which is the unqualified test on the value; only the missing-key answer differs.
+        let missing = missing_key(op);
         let family = op.base.family();
         if !matches!(
             family,

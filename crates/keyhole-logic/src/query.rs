@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 
 use keyhole_policy::Policy;
 use keyhole_policy::arn::Arn;
+use keyhole_policy::condition::SetQualifier;
 use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
 
 use crate::atoms::{Atom, Region, Shape, VarAtoms, atomize, describe, epoch_text};
@@ -171,17 +172,44 @@ pub fn representative_requests(
     Ok(representatives(&enc, &compiled, limit))
 }
 
-/// Requests covering every atom of `compiled` (see [`representative_requests`]).
+/// Requests covering every atom of `compiled` (see [`representative_requests`]): first one
+/// round per atom index, then, for every key read under a set qualifier, its multivalued value
+/// as the empty set, as each one-element set (one element atom) and as the set of all element
+/// atoms, then pseudo-random combinations of atoms and membership flags.
 pub(crate) fn representatives(enc: &Encoder, compiled: &Compiled, limit: usize) -> Vec<Request> {
-    let widths: Vec<usize> = compiled.atoms.iter().map(|v| v.atoms.len()).collect();
+    let widths = &compiled.widths;
     let widest = widths.iter().copied().max().unwrap_or(1);
+    let round_robin =
+        |round: usize| -> Vec<usize> { widths.iter().map(|&w| round % w.max(1)).collect() };
+    let mut sets: Vec<Vec<usize>> = Vec::new();
+    for layout in &compiled.layout {
+        let Some(multi) = layout.multi else {
+            continue;
+        };
+        let n = layout.members.len();
+        for pick in 0..n + 2 {
+            let mut choice = round_robin(pick);
+            if let Some(slot) = choice.get_mut(layout.index) {
+                *slot = multi;
+            }
+            for (k, &(_, flag)) in layout.members.iter().enumerate() {
+                if let Some(slot) = choice.get_mut(flag) {
+                    *slot = usize::from(k == pick || pick == n + 1);
+                }
+            }
+            sets.push(choice);
+        }
+    }
     let mut out = Vec::new();
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut round = 0usize;
     let mut cache = BTreeMap::new();
+    let fixed = widest + sets.len();
     while out.len() < limit {
         let choice: Vec<usize> = if round < widest {
-            widths.iter().map(|&w| round % w.max(1)).collect()
+            round_robin(round)
+        } else if let Some(choice) = sets.get(round - widest) {
+            choice.clone()
         } else {
             widths
                 .iter()
@@ -197,18 +225,53 @@ pub(crate) fn representatives(enc: &Encoder, compiled: &Compiled, limit: usize) 
         if let Ok(Some(w)) = compiled.witness(enc, &choice, &mut cache) {
             out.push(w.to_request());
         }
-        if round > limit.saturating_mul(4) + widest {
+        if round > limit.saturating_mul(4) + fixed {
             break;
         }
     }
     out
 }
 
+/// The atoms of a query and the decision-diagram variables over them.
+///
+/// Every request variable has one diagram variable ranging over its atoms. A condition key read
+/// under a set qualifier also has one Boolean diagram variable per *element atom* (a value atom,
+/// or a malformed value): "the multivalued value has an element in this atom", meaningful when
+/// the key's own variable takes its `Multi` atom. Membership flags follow their key in the
+/// variable order, so a qualified test is a short chain of flags under the key's node.
 #[derive(Debug)]
 pub(crate) struct Compiled {
+    /// Per request variable, its atoms.
     pub(crate) atoms: Vec<VarAtoms>,
-    /// Per test: the variable index and the atoms on which it holds.
-    tests: Vec<(usize, Vec<bool>)>,
+    /// Per request variable, where its diagram variables are.
+    layout: Vec<Layout>,
+    /// Per diagram variable, its number of values (atoms; 2 for a membership flag).
+    widths: Vec<usize>,
+    /// Per test, what it reads.
+    tests: Vec<CompiledTest>,
+}
+
+/// The diagram variables of one request variable.
+#[derive(Debug)]
+struct Layout {
+    /// The diagram variable of the atom.
+    index: usize,
+    /// The index of the `Multi` atom, for keys read under a set qualifier.
+    multi: Option<usize>,
+    /// Membership flags: `(element atom, diagram variable)`, in variable order.
+    members: Vec<(usize, usize)>,
+}
+
+/// One test over the diagram variables.
+#[derive(Debug)]
+struct CompiledTest {
+    /// The request variable.
+    var: usize,
+    /// The atoms on which the test holds (for a qualified test: the single values, and the
+    /// elements that satisfy its base operator; its `Multi` atom is false).
+    bits: Vec<bool>,
+    /// The set qualifier.
+    set: Option<SetQualifier>,
 }
 
 pub(crate) fn prepare(enc: &Encoder, options: &QueryOptions) -> Result<Compiled, String> {
@@ -235,9 +298,44 @@ pub(crate) fn prepare(enc: &Encoder, options: &QueryOptions) -> Result<Compiled,
             .iter()
             .position(|(v, _)| *v == test.var)
             .ok_or_else(|| format!("internal: {} is not a variable", describe(&test.var)))?;
-        tests.push((index, bits));
+        tests.push(CompiledTest {
+            var: index,
+            bits,
+            set: test.set,
+        });
     }
-    Ok(Compiled { atoms, tests })
+    let mut layout = Vec::with_capacity(atoms.len());
+    let mut widths = Vec::with_capacity(atoms.len());
+    for (index, var) in atoms.iter().enumerate() {
+        let diagram_var = widths.len();
+        widths.push(var.atoms.len());
+        let qualified = tests.iter().any(|t| t.var == index && t.set.is_some());
+        let mut members = Vec::new();
+        let mut multi = None;
+        if qualified {
+            for (atom_index, atom) in var.atoms.iter().enumerate() {
+                match atom {
+                    Atom::Value(_) | Atom::Malformed => {
+                        members.push((atom_index, widths.len()));
+                        widths.push(2);
+                    }
+                    Atom::Multi => multi = Some(atom_index),
+                    Atom::Absent => {}
+                }
+            }
+        }
+        layout.push(Layout {
+            index: diagram_var,
+            multi,
+            members,
+        });
+    }
+    Ok(Compiled {
+        atoms,
+        layout,
+        widths,
+        tests,
+    })
 }
 
 fn run(
@@ -305,7 +403,7 @@ pub(crate) fn solve_compiled(
     let Some(path) = mdd.path(root) else {
         return Ok(None);
     };
-    let mut choice = vec![0usize; compiled.atoms.len()];
+    let mut choice = vec![0usize; compiled.widths.len()];
     for (var, atom) in path {
         if let Some(slot) = choice.get_mut(var) {
             *slot = atom;
@@ -327,12 +425,54 @@ pub(crate) fn solve_compiled(
 }
 
 impl Compiled {
+    /// The diagram variable of request variable `var` (an index into `atoms`).
+    pub(crate) fn diagram_var(&self, var: usize) -> Option<usize> {
+        self.layout.get(var).map(|l| l.index)
+    }
+
+    /// The diagram of one test.
+    fn test(&self, mdd: &mut Mdd, test: &CompiledTest) -> Result<NodeId, crate::mdd::Budget> {
+        let Some(layout) = self.layout.get(test.var) else {
+            return Ok(FALSE);
+        };
+        let single = mdd.literal(layout.index, &test.bits)?;
+        let (Some(set), Some(multi)) = (test.set, layout.multi) else {
+            return Ok(single);
+        };
+        // A multivalued value: `ForAnyValue:` some member flag inside the test's elements is
+        // set, `ForAllValues:` no flag outside is. Built from the last flag up, so each step
+        // adds one node.
+        let inside = |atom: usize| test.bits.get(atom).copied().unwrap_or(false);
+        let mut elements = match set {
+            SetQualifier::ForAnyValue => FALSE,
+            SetQualifier::ForAllValues => TRUE,
+        };
+        for &(atom, flag) in layout.members.iter().rev() {
+            elements = match set {
+                SetQualifier::ForAnyValue if inside(atom) => {
+                    let member = mdd.literal(flag, &[false, true])?;
+                    mdd.or(member, elements)?
+                }
+                SetQualifier::ForAllValues if !inside(atom) => {
+                    let not_member = mdd.literal(flag, &[true, false])?;
+                    mdd.and(not_member, elements)?
+                }
+                _ => elements,
+            };
+        }
+        let width = self.atoms.get(test.var).map_or(0, |v| v.atoms.len());
+        let is_multi: Vec<bool> = (0..width).map(|a| a == multi).collect();
+        let is_multi = mdd.literal(layout.index, &is_multi)?;
+        let on_multi = mdd.and(is_multi, elements)?;
+        mdd.or(single, on_multi)
+    }
+
     pub(crate) fn diagram(&self, mdd: &mut Mdd, f: &Formula) -> Result<NodeId, crate::mdd::Budget> {
         Ok(match f {
             Formula::True => TRUE,
             Formula::False => FALSE,
             Formula::Test(i) => match self.tests.get(*i) {
-                Some((var, bits)) => mdd.literal(*var, bits)?,
+                Some(test) => self.test(mdd, test)?,
                 None => FALSE,
             },
             Formula::Not(inner) => {
@@ -364,8 +504,10 @@ impl Compiled {
         })
     }
 
-    /// The request for one atom per variable; `None` if the atoms do not make a request (an
-    /// IAM caller whose name is not an ARN).
+    /// The request for one value per diagram variable (an atom per request variable, a flag
+    /// per membership variable); `None` if they do not make a request (an IAM caller whose
+    /// name is not an ARN). A multivalued value holds one representative of every element
+    /// atom whose flag is set (none: the empty set).
     fn witness(
         &self,
         enc: &Encoder,
@@ -377,15 +519,19 @@ impl Compiled {
         let mut kind = PrincipalKind::Aws;
         let mut principal_name = IDENTITY_CALLER.to_owned();
         let mut context = BTreeMap::new();
-        for (index, (var, &atom)) in self.atoms.iter().zip(choice).enumerate() {
-            let value = match cache.get(&(index, atom)) {
+        let mut value_of = |index: usize, var: &VarAtoms, atom: usize| -> Result<Value, String> {
+            Ok(match cache.get(&(index, atom)) {
                 Some(value) => value.clone(),
                 None => {
                     let value = atom_value(var, atom)?;
                     cache.insert((index, atom), value.clone());
                     value
                 }
-            };
+            })
+        };
+        for (index, (var, layout)) in self.atoms.iter().zip(&self.layout).enumerate() {
+            let atom = choice.get(layout.index).copied().unwrap_or(0);
+            let value = value_of(index, var, atom)?;
             match (&var.var, value) {
                 (Var::Action, Value::Text(t)) => action = t,
                 (Var::Resource, Value::Text(t)) => resource = t,
@@ -399,7 +545,16 @@ impl Compiled {
                     match value {
                         Value::Absent => {}
                         Value::Multi => {
-                            context.insert(name, ContextValue::Multi(Vec::new()));
+                            let mut elements = Vec::new();
+                            for &(element, flag) in &layout.members {
+                                if choice.get(flag).copied().unwrap_or(0) == 1 {
+                                    match value_of(index, var, element)? {
+                                        Value::Text(t) => elements.push(t),
+                                        _ => return Err(internal(&var.var)),
+                                    }
+                                }
+                            }
+                            context.insert(name, ContextValue::Multi(elements));
                         }
                         Value::Text(t) => {
                             context.insert(name, ContextValue::Single(t));
@@ -555,7 +710,7 @@ fn atom_value(var: &VarAtoms, atom: usize) -> Result<Value, String> {
                 };
                 for preferred in var.preferred.iter().filter(|_| found.is_none()) {
                     if let Some(w) = set
-                        .intersect(preferred)
+                        .intersect(preferred.set()?)
                         .map_err(|e| format!("budget: {e}"))?
                         .witness()
                     {

@@ -1,52 +1,74 @@
 //! A Zelkova-style SMT-LIB 2 encoding of IAM policies, used only as a test oracle for the
 //! reasoning engine.
 //!
-//! [`allows`] writes a script that is `sat` iff some request is allowed by a policy used as an
-//! identity-based policy of the caller (same account, no other policy layers), and
+//! [`allows`] writes a script that is `sat` iff some request is allowed by a policy, and
 //! [`difference`] one that is `sat` iff some request is allowed by a first policy and not by a
-//! second. The encoding follows the statement semantics of the concrete evaluator
-//! (`keyhole_policy::evaluate`, see the IAM User Guide, "Policy evaluation logic" and "IAM JSON
-//! policy elements: Condition operators"), in the style of Zelkova (Backes et al., FMCAD 2018):
-//! strings with regular-expression membership, IP addresses as 128-bit vectors, numbers and
-//! dates as integers. [`request_from_model`] turns the solver's `(get-model)` answer back into a
-//! concrete request.
+//! second; [`SmtOptions::kind`] says whether the policies are identity-based (the caller is an
+//! IAM principal and `Principal` elements are not consulted) or resource-based (the caller is
+//! any principal and a statement applies when its `Principal` names the caller in any way).
+//! "Allowed by a policy" is `keyhole_policy::evaluate_policy` on the policy alone: some `Allow`
+//! statement applies and no `Deny` statement does (IAM User Guide, "Policy evaluation logic"
+//! and "IAM JSON policy elements: Condition operators"). The encoding is in the style of
+//! Zelkova (Backes et al., FMCAD 2018): strings with regular-expression membership, IP
+//! addresses as 128-bit vectors, numbers and dates as integers. [`request_from_model`] turns
+//! the solver's `(get-model)` answer back into a concrete request.
 //!
 //! Variables:
-//! - `action`, `resource`: the request's action and resource, as the request spells them;
+//! - `action`, `resource`: the request's action and resource. An `Action` pattern character
+//!   matches every character with the same Unicode lowercase form (`keyhole_policy::pattern`,
+//!   `Case::Insensitive`); the script writes it as one representative of that class and keeps
+//!   the class's other characters (and ASCII capitals) out of `action`, so every action is
+//!   decided as the one with its characters replaced by their representatives;
+//! - resource-based policies only: `caller_kind` (0 IAM principal, 1 service, 2 federated,
+//!   3 canonical user, 4 anonymous) and `principal` (the IAM caller's ARN, or the service,
+//!   provider or canonical-user name, which policies compare ignoring ASCII case and the script
+//!   models by its ASCII-lowercase form);
 //! - per condition key (lowercase name `k`): `|p:k|` (the key is in the request), `|m:k|` (it is
 //!   multivalued, which unqualified operators treat as missing and `Null` as present), and
 //!   either `|s:k|` (its string value) or, for a key read only by one typed operator family, a
 //!   typed value: `|ok:k|` (the string parses as the family's type) with `|n:SCALE:k|` (a
 //!   decimal times `10^SCALE`), `|d:k|` (an instant in nanoseconds) or `|ip:k|`/`|v6:k|` (an
-//!   address and its family).
+//!   address and its family);
+//! - per key read by `ForAnyValue:`/`ForAllValues:` entries, the elements of a multivalued
+//!   value: `|len:k|` of them, each with the value variables above prefixed `e0.`, `e1.`, …
+//!   (`|e0.s:k|`), one per such entry (which is enough: see `Encoder::elements`).
 //!
-//! The request space is every request whose strings use SMT-LIB's alphabet (U+0000–U+2FFFF),
-//! with an ASCII action (modelled, as in Zelkova, by its lowercase form: action names match
-//! case-insensitively, so every ASCII action behaves as its lowercase form), on a resource
-//! without `*` or `?` (the evaluator reads those as resource *patterns*). By default
-//! ([`SmtOptions::exclude_evaluator_exceptions`]) the requests the evaluator decides regardless
-//! of the policy (`sts:GetCallerIdentity`, AWS-owned resources, KMS keys, whose key policy must
-//! allow) are left out, so that every witness is decided by the policy alone.
+//! The request space is the reasoning engine's (`crate::query`, `crate::atoms`): any action
+//! string, any resource string without `*` and `?` (ARN-shaped or not; the evaluator reads a
+//! resource with wildcards as a resource *pattern*), any condition-key state (absent,
+//! single-valued, malformed, multivalued with any elements), and for resource-based policies
+//! any caller kind with any name (an IAM caller's name is an ARN). When no resource pattern has
+//! a literal `*`, `?` or [`WILDCARD_STAND_IN`] (escapes `${*}`, `${?}`) the script lets the
+//! resource hold `*`/`?`, read back as [`WILDCARD_STAND_IN`]: no statement tells the three
+//! apart, and the constraint slows z3 down. Strings range over SMT-LIB's alphabet
+//! U+0000–U+2FFFF, which is the engine's space up to equisatisfiability: policies whose
+//! literals are all in that alphabet (others are refused) cannot tell a character above it from
+//! an unused caseless character below it. The requests the full evaluator decides regardless of
+//! the policy (`sts:GetCallerIdentity`, AWS-owned resources, KMS keys) are in the space and
+//! decided by the policy, as the engine decides them.
 //!
-//! Constructs that are not encoded exactly are refused with [`SmtUnsupported`]: `ForAnyValue:` and
-//! `ForAllValues:`, policy variables, a key read by several typed operator families (or by one of
-//! them and a string family), characters outside SMT-LIB's alphabet, and case-insensitive
-//! comparisons whose folding depends on context (`Σ`, `İ`).
+//! Constructs that are not encoded exactly are refused with [`SmtUnsupported`]: policy
+//! variables, a key read by several typed operator families (or by one of them and a string
+//! family), characters outside SMT-LIB's alphabet, and case-insensitive comparisons whose
+//! folding depends on context (`Σ`, `İ`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily};
+use keyhole_policy::arn::{Arn, is_account_id};
+use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily, SetQualifier};
 use keyhole_policy::pattern::{Glob, Token};
 use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
 use keyhole_policy::value::{Decimal, IpRange, parse_bool, parse_date};
 use keyhole_policy::variables::{Piece, Substituted, VariableValue, pieces, substitute};
-use keyhole_policy::{Effect, Policy, Statement};
+use keyhole_policy::{Effect, Policy, Principal, PrincipalType, Statement};
 
-/// The caller of every witness request: an IAM user of [`WITNESS_ACCOUNT`].
+use crate::query::PolicyKind;
+
+/// The caller of every identity-policy witness request: an IAM user of [`WITNESS_ACCOUNT`].
 pub const WITNESS_CALLER: &str = "arn:aws:iam::111122223333:user/smt";
-/// The account of the caller and of the resource in every witness request.
+/// The account of the resource in every witness request.
 pub const WITNESS_ACCOUNT: &str = "111122223333";
 
 /// The largest character SMT-LIB 2.6 strings can hold.
@@ -56,24 +78,21 @@ const MAX_SMT_CHAR: u32 = 0x2_FFFF;
 /// ISO 8601 dates lie inside.
 const INSTANT_BOUND: &str = "1000000000000000000000000";
 
-/// Which requests the script ranges over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SmtOptions {
-    /// The resource is an ARN: `arn:` followed by five more colon-separated segments.
-    pub resource_is_arn: bool,
-    /// Leave out the requests the concrete evaluator decides without the policy:
-    /// `sts:GetCallerIdentity` (always allowed), AWS-owned resources (never changeable) and KMS
-    /// keys (the key policy must allow).
-    pub exclude_evaluator_exceptions: bool,
-}
+/// The character a model's resource `*` or `?` stands for (a private-use character).
+pub const WILDCARD_STAND_IN: char = '\u{e000}';
 
-impl Default for SmtOptions {
-    fn default() -> Self {
-        SmtOptions {
-            resource_is_arn: true,
-            exclude_evaluator_exceptions: true,
-        }
-    }
+/// The values of `caller_kind`.
+const CALLER_AWS: u8 = 0;
+const CALLER_SERVICE: u8 = 1;
+const CALLER_FEDERATED: u8 = 2;
+const CALLER_CANONICAL_USER: u8 = 3;
+const CALLER_ANONYMOUS: u8 = 4;
+
+/// Which requests the script ranges over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SmtOptions {
+    /// How the policies are used, as in [`crate::QueryOptions::kind`].
+    pub kind: PolicyKind,
 }
 
 /// A policy construct the SMT-LIB encoding does not decide exactly.
@@ -97,27 +116,27 @@ fn unsupported<T>(reason: impl Into<String>) -> Result<T, SmtUnsupported> {
     })
 }
 
-/// The SMT-LIB script that is `sat` iff some request is allowed by `policy` used as an
-/// identity-based policy: some `Allow` statement applies and no `Deny` statement does.
+/// The SMT-LIB script that is `sat` iff some request is allowed by `policy` used as
+/// `opts.kind`: some `Allow` statement applies and no `Deny` statement does.
 ///
 /// # Errors
 /// [`SmtUnsupported`] when the policy uses a construct the encoding does not decide exactly.
 pub fn allows(policy: &Policy, opts: &SmtOptions) -> Result<String, SmtUnsupported> {
-    let mut enc = Encoder::new(&[policy])?;
+    let mut enc = Encoder::new(&[policy], opts.kind)?;
     let allowed = enc.policy(policy, "p1")?;
-    enc.script(opts, &[allowed])
+    enc.script(&[allowed])
 }
 
 /// The SMT-LIB script that is `sat` iff some request is allowed by `p1` and not by `p2`, both
-/// used as identity-based policies of the same caller.
+/// used as `opts.kind` (the same caller, action, resource and context for both).
 ///
 /// # Errors
 /// [`SmtUnsupported`] when either policy uses a construct the encoding does not decide exactly.
 pub fn difference(p1: &Policy, p2: &Policy, opts: &SmtOptions) -> Result<String, SmtUnsupported> {
-    let mut enc = Encoder::new(&[p1, p2])?;
+    let mut enc = Encoder::new(&[p1, p2], opts.kind)?;
     let first = enc.policy(p1, "p1")?;
     let second = enc.policy(p2, "p2")?;
-    enc.script(opts, &[first, not(&second)])
+    enc.script(&[first, not(&second)])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,20 +183,36 @@ fn var(kind: &str, key: &str) -> String {
     format!("|{kind}:{key}|")
 }
 
-struct Encoder<'a> {
-    /// The policies of the query.
-    policies: Vec<&'a Policy>,
+/// The prefix of the variables of element `i` of a multivalued key (`|e0.s:k|`).
+fn element(i: usize) -> String {
+    format!("e{i}.")
+}
+
+struct Encoder {
+    /// How the policies are used.
+    kind: PolicyKind,
+    /// The characters of `Action`/`NotAction` patterns.
+    action_chars: BTreeSet<char>,
+    /// The literal characters of `Resource`/`NotResource` patterns.
+    resource_chars: BTreeSet<char>,
     /// Lowercase key → its representation.
     keys: BTreeMap<String, KeyType>,
+    /// Lowercase key → how many elements of a multivalued value are modelled: one per
+    /// `ForAnyValue:`/`ForAllValues:` entry on the key. Each entry's truth is "some element
+    /// satisfies φ" or "no element fails φ"; keeping one witness element per entry (none when
+    /// no entry has one) keeps every such truth, so sets of at most that many elements decide
+    /// every query as all sets do.
+    elements: BTreeMap<String, usize>,
     /// `define-fun`s, in order.
     defs: Vec<String>,
 }
 
-impl<'a> Encoder<'a> {
+impl Encoder {
     /// Collects the condition keys of `policies` and decides their types.
-    fn new(policies: &[&'a Policy]) -> Result<Encoder<'a>, SmtUnsupported> {
+    fn new(policies: &[&Policy], kind: PolicyKind) -> Result<Encoder, SmtUnsupported> {
         let mut uses: BTreeMap<String, BTreeSet<Use>> = BTreeMap::new();
         let mut fraction_digits: BTreeMap<String, usize> = BTreeMap::new();
+        let mut elements: BTreeMap<String, usize> = BTreeMap::new();
         for policy in policies {
             for st in policy.statements.iter() {
                 let Some(clauses) = &st.value.condition else {
@@ -185,8 +220,13 @@ impl<'a> Encoder<'a> {
                 };
                 for clause in &clauses.value {
                     let base = clause.operator.value.base;
+                    let qualified =
+                        clause.operator.value.qualifier.is_some() && base != BaseOperator::Null;
                     for entry in &clause.entries {
                         let key = entry.key.value.to_lowercase();
+                        if qualified {
+                            *elements.entry(key.clone()).or_default() += 1;
+                        }
                         if key.is_empty()
                             || !key.chars().all(|c| (' '..='~').contains(&c))
                             || key.contains(['|', '\\'])
@@ -231,7 +271,10 @@ impl<'a> Encoder<'a> {
             keys.insert(key, ty);
         }
         Ok(Encoder {
-            policies: policies.to_vec(),
+            kind,
+            action_chars: BTreeSet::new(),
+            resource_chars: BTreeSet::new(),
+            elements,
             keys,
             defs: Vec::new(),
         })
@@ -263,16 +306,31 @@ impl<'a> Encoder<'a> {
         Ok(format!("{name}_allows"))
     }
 
-    /// Whether a statement applies to the request (identity-policy layer: no `Principal`).
+    /// Whether a statement applies to the request.
     fn statement(&mut self, st: &Statement, vars: bool) -> Result<String, SmtUnsupported> {
         let mut parts = Vec::new();
+        if self.kind == PolicyKind::Resource {
+            // A resource-policy statement without `Principal`/`NotPrincipal` applies to no one;
+            // `NotPrincipal` to exactly the callers its list does not name in any way.
+            let Some(pe) = &st.principal else {
+                return Ok("false".to_owned());
+            };
+            let named = principal_named(&pe.value.principal)?;
+            parts.push(if pe.value.negated { not(&named) } else { named });
+        }
         // A statement without `Action`/`NotAction` applies to nothing.
         let Some(action) = &st.action else {
             return Ok("false".to_owned());
         };
         let mut any = Vec::new();
         for v in action.value.values.iter() {
-            let re = glob_regex(&Glob::parse(&v.value), Fold::Action)?;
+            let glob = Glob::parse(&v.value);
+            for t in glob.tokens() {
+                if let Token::Char(c) = t {
+                    self.action_chars.insert(*c);
+                }
+            }
+            let re = glob_regex(&glob, Fold::Action)?;
             any.push(format!("(str.in_re action {re})"));
         }
         let any = or(any);
@@ -285,7 +343,20 @@ impl<'a> Encoder<'a> {
                     continue;
                 }
                 let mut glob = policy_glob(&v.value, vars)?;
-                // Identity-side policies pad short ARNs with `*` segments.
+                for t in glob.tokens() {
+                    if let Token::Char(c) = t {
+                        self.resource_chars.insert(*c);
+                    }
+                }
+                // Short ARNs: identity-side policies pad them with `*` segments, resource-based
+                // policies only when the pattern has a wildcard (else it matches nothing).
+                if glob.arn_segments().is_none()
+                    && self.kind == PolicyKind::Resource
+                    && !glob.has_wildcard()
+                {
+                    any.push("false".to_owned());
+                    continue;
+                }
                 while glob.arn_segments().is_none() {
                     glob.push_pattern(":*");
                 }
@@ -325,11 +396,6 @@ impl<'a> Encoder<'a> {
         values: &[&str],
         vars: bool,
     ) -> Result<String, SmtUnsupported> {
-        if op.qualifier.is_some() {
-            return unsupported(format!(
-                "set operator `{op}` (multivalued context keys) is not encoded"
-            ));
-        }
         let key = key_name.to_lowercase();
         let present = var("p", &key);
         let multi = var("m", &key);
@@ -347,39 +413,77 @@ impl<'a> Encoder<'a> {
             return Ok(or(any));
         }
         let ty = self.keys.get(&key).copied().unwrap_or(KeyType::Presence);
-        let mut matched = Vec::new();
-        let mut resolved = Vec::new();
-        for v in values {
-            let glob = policy_glob(v, vars)?;
-            let (res, m) = value_formula(base, &glob, &key, ty)?;
-            if res == "false" {
+        let globs = values
+            .iter()
+            .map(|v| policy_glob(v, vars))
+            .collect::<Result<Vec<_>, _>>()?;
+        // One request value (the single value, or element `at` of a multivalued one) against
+        // every policy value: OR for positive operators, NOR for negated ones, which also
+        // fail when a policy value and the request value are of different types.
+        let one = |at: &str| -> Result<String, SmtUnsupported> {
+            let mut matched = Vec::new();
+            let mut resolved = Vec::new();
+            for glob in &globs {
+                let (res, m) = value_formula(base, glob, &key, ty, at)?;
+                if res == "false" {
+                    resolved.push(res);
+                    continue;
+                }
+                // An ARN pattern's regex already requires six segments.
+                if base.family() == OperatorFamily::Arn {
+                    matched.push(m);
+                } else {
+                    matched.push(and(vec![res.clone(), m]));
+                }
                 resolved.push(res);
-                continue;
             }
-            // An ARN pattern's regex already requires six segments.
-            if base.family() == OperatorFamily::Arn {
-                matched.push(m);
+            let any = or(matched);
+            Ok(if base.is_negated() {
+                and(vec![not(&any), and(resolved)])
             } else {
-                matched.push(and(vec![res.clone(), m]));
-            }
-            resolved.push(res);
-        }
-        let any = or(matched);
-        let one = if base.is_negated() {
-            and(vec![not(&any), and(resolved)])
-        } else {
-            any
+                any
+            })
         };
         let single = and(vec![present.clone(), not(&multi)]);
-        Ok(if op.if_exists || base.is_negated() {
-            or(vec![not(&present), multi, one])
+        let Some(qualifier) = op.qualifier else {
+            // A multivalued key is missing to an unqualified operator.
+            return Ok(if op.if_exists || base.is_negated() {
+                or(vec![not(&present), multi, one("")?])
+            } else {
+                and(vec![single, one("")?])
+            });
+        };
+        // `ForAnyValue:`/`ForAllValues:`: a missing key satisfies `ForAllValues:` and
+        // `…IfExists`; a single value is a one-element set; a multivalued one has `|len:k|`
+        // elements, of which the script models the first `elements` (see `Encoder::new`).
+        let elements = self.elements.get(&key).copied().unwrap_or(0);
+        let len = var("len", &key);
+        let for_all = qualifier == SetQualifier::ForAllValues;
+        let mut each = Vec::new();
+        for i in 0..elements {
+            let inside = format!("(< {i} {len})");
+            let holds = one(&element(i))?;
+            each.push(if for_all {
+                or(vec![not(&inside), holds])
+            } else {
+                and(vec![inside, holds])
+            });
+        }
+        let set = if for_all { and(each) } else { or(each) };
+        let when_absent = if op.if_exists || for_all {
+            "true"
         } else {
-            and(vec![single, one])
-        })
+            "false"
+        };
+        Ok(or(vec![
+            and(vec![not(&present), when_absent.to_owned()]),
+            and(vec![single, one("")?]),
+            and(vec![present, multi, set]),
+        ]))
     }
 
     /// The whole script: declarations, the request space, the definitions and the goal.
-    fn script(&self, opts: &SmtOptions, goal: &[String]) -> Result<String, SmtUnsupported> {
+    fn script(&self, goal: &[String]) -> Result<String, SmtUnsupported> {
         let mut out = String::new();
         out.push_str("; keyhole SMT-LIB oracle (Zelkova-style encoding)\n");
         out.push_str("(set-logic ALL)\n(set-option :produce-models true)\n");
@@ -392,69 +496,119 @@ impl<'a> Encoder<'a> {
                 var("p", key),
                 var("m", key)
             );
-            match ty {
-                KeyType::Presence => {}
-                KeyType::Text => {
-                    let _ = writeln!(out, "(declare-const {} String)", var("s", key));
-                }
-                KeyType::Number { scale } => {
-                    let _ = writeln!(
-                        out,
-                        "(declare-const {} Bool)\n(declare-const {} Int)",
-                        var("ok", key),
-                        var(&format!("n:{scale}"), key)
-                    );
-                }
-                KeyType::Date => {
-                    let d = var("d", key);
-                    let _ = writeln!(
-                        out,
-                        "(declare-const {} Bool)\n(declare-const {d} Int)",
-                        var("ok", key)
-                    );
-                    space.push(format!(
-                        "(and (< (- {INSTANT_BOUND}) {d}) (< {d} {INSTANT_BOUND}))"
-                    ));
-                }
-                KeyType::Ip => {
-                    let ip = var("ip", key);
-                    let v6 = var("v6", key);
-                    let _ = writeln!(
-                        out,
-                        "(declare-const {} Bool)\n(declare-const {ip} (_ BitVec 128))\n(declare-const {v6} Bool)",
-                        var("ok", key)
-                    );
-                    space.push(format!(
-                        "(or {v6} (bvule {ip} {}))",
-                        bv128(u128::from(u32::MAX))
-                    ));
+            let elements = self.elements.get(key).copied().unwrap_or(0);
+            if elements > 0 {
+                let len = var("len", key);
+                let _ = writeln!(out, "(declare-const {len} Int)");
+                space.push(format!("(<= 0 {len} {elements})"));
+            }
+            // The single value, then the elements of a multivalued one.
+            for at in std::iter::once(String::new()).chain((0..elements).map(element)) {
+                let var = |kind: &str| var(&format!("{at}{kind}"), key);
+                match ty {
+                    KeyType::Presence => {}
+                    KeyType::Text => {
+                        let _ = writeln!(out, "(declare-const {} String)", var("s"));
+                    }
+                    KeyType::Number { scale } => {
+                        let _ = writeln!(
+                            out,
+                            "(declare-const {} Bool)\n(declare-const {} Int)",
+                            var("ok"),
+                            var(&format!("n:{scale}"))
+                        );
+                    }
+                    KeyType::Date => {
+                        let d = var("d");
+                        let _ = writeln!(
+                            out,
+                            "(declare-const {} Bool)\n(declare-const {d} Int)",
+                            var("ok")
+                        );
+                        space.push(format!(
+                            "(and (< (- {INSTANT_BOUND}) {d}) (< {d} {INSTANT_BOUND}))"
+                        ));
+                    }
+                    KeyType::Ip => {
+                        let ip = var("ip");
+                        let v6 = var("v6");
+                        let _ = writeln!(
+                            out,
+                            "(declare-const {} Bool)\n(declare-const {ip} (_ BitVec 128))\n(declare-const {v6} Bool)",
+                            var("ok")
+                        );
+                        space.push(format!(
+                            "(or {v6} (bvule {ip} {}))",
+                            bv128(u128::from(u32::MAX))
+                        ));
+                    }
                 }
             }
         }
-        // The request space.
-        space.push(format!(
-            "(not (str.in_re resource (re.++ re.all (re.union {} {}) re.all)))",
-            re_lit("*")?,
-            re_lit("?")?
-        ));
-        // Actions are ASCII, modelled by their lowercase form.
-        space.push(format!(
-            "(str.in_re action (re.* (re.union (re.range {} {}) (re.range {} {}))))",
-            smt_str("\u{0}")?,
-            smt_str("@")?,
-            smt_str("[")?,
-            smt_str("\u{7f}")?
-        ));
-        if opts.resource_is_arn {
+        // Resources are concrete: no `*` or `?`. When no pattern has one of them or
+        // [`WILDCARD_STAND_IN`] as a literal character, the three are alike for every statement,
+        // and a model's `*`/`?` stand for [`WILDCARD_STAND_IN`] ([`request_from_model`]); the
+        // constraint, which slows z3 down, is then left out.
+        if ['*', '?', WILDCARD_STAND_IN]
+            .iter()
+            .any(|c| self.resource_chars.contains(c))
+        {
             space.push(format!(
-                "(str.in_re resource (re.++ {} {SEG} {COLON} {SEG} {COLON} {SEG} {COLON} {SEG} {COLON} re.all))",
-                re_lit("arn:")?
+                "(not (str.in_re resource (re.++ re.all (re.union {} {}) re.all)))",
+                re_lit("*")?,
+                re_lit("?")?
             ));
         }
-        if opts.exclude_evaluator_exceptions {
-            space.push(not(&evaluator_exceptions(&|t| {
-                statement_reaches(&self.policies, t)
-            })?));
+        // An action character matched case-insensitively by some pattern character is its
+        // class's representative: every action is decided as the one with each character
+        // replaced by its representative, which is in the space. ASCII capitals (whose
+        // representatives are their lowercase forms) are always left out, which keeps the
+        // constraint simple for the solvers.
+        let mut excluded: BTreeSet<char> = ('A'..='Z').collect();
+        for c in &self.action_chars {
+            let (representative, class) = action_class(*c)?;
+            excluded.extend(class.into_iter().filter(|d| *d != representative));
+        }
+        if !excluded.is_empty() {
+            let mut ranges = Vec::new();
+            let mut from = 0u32;
+            for d in excluded {
+                let d = u32::from(d);
+                if d > from {
+                    ranges.push(format!(
+                        "(re.range {} {})",
+                        code_point(from),
+                        code_point(d - 1)
+                    ));
+                }
+                from = d + 1;
+            }
+            if from <= MAX_SMT_CHAR {
+                ranges.push(format!(
+                    "(re.range {} {})",
+                    code_point(from),
+                    code_point(MAX_SMT_CHAR)
+                ));
+            }
+            space.push(format!("(str.in_re action (re.* {}))", union(ranges)));
+        }
+        if self.kind == PolicyKind::Resource {
+            // Every caller kind; an IAM caller's name is an ARN (`arn:` and five more `:`).
+            out.push_str("(declare-const caller_kind Int)\n(declare-const principal String)\n");
+            space.push(format!("(<= {CALLER_AWS} caller_kind {CALLER_ANONYMOUS})"));
+            // Service, federated and canonical-user names are only compared ignoring ASCII
+            // case: each caller is decided as the one named by the ASCII-lowercase form.
+            space.push(format!(
+                "(=> (and (<= {CALLER_SERVICE} caller_kind) (<= caller_kind {CALLER_CANONICAL_USER})) (str.in_re principal (re.* (re.union (re.range {} {}) (re.range {} {})))))",
+                smt_str("\u{0}")?,
+                smt_str("@")?,
+                smt_str("[")?,
+                code_point(MAX_SMT_CHAR)
+            ));
+            space.push(format!(
+                "(=> (= caller_kind {CALLER_AWS}) (str.in_re principal (re.++ {} {SEG} {COLON} {SEG} {COLON} {SEG} {COLON} {SEG} {COLON} re.all)))",
+                re_lit("arn:")?
+            ));
         }
         out.push_str("; the request space\n");
         for s in space {
@@ -473,122 +627,102 @@ impl<'a> Encoder<'a> {
     }
 }
 
-/// Requests the evaluator decides without the policy (see `keyhole_policy::evaluate`):
-/// `sts:GetCallerIdentity`, AWS-owned resources changed by the actions AWS reserves, KMS keys.
-/// Only the cases some statement's action can reach are written (`reaches` tells, for an
-/// action pattern in lowercase, whether a statement may apply to a matching action).
-fn evaluator_exceptions(reaches: &dyn Fn(&str) -> bool) -> Result<String, SmtUnsupported> {
-    // The action is modelled by its ASCII-lowercase form, on which the evaluator's ASCII
-    // case-insensitive comparisons are plain equality.
-    let actions = |service: &str, names: &[&str]| -> Result<String, SmtUnsupported> {
-        let mut alts = Vec::new();
-        for n in names {
-            let name = format!("{service}:{n}");
-            if reaches(&name) {
-                alts.push(format!("(= action {})", smt_str(&name)?));
-            }
+/// The callers a `Principal` list names in any way (`keyhole_policy::eval` `principal_match`
+/// is not `None`).
+fn principal_named(principal: &Principal) -> Result<String, SmtUnsupported> {
+    let entries = match principal {
+        Principal::Wildcard => return Ok("true".to_owned()),
+        Principal::AwsShorthand(v) if v.value == "*" => return Ok("true".to_owned()),
+        Principal::AwsShorthand(v) => return aws_named(&v.value),
+        Principal::Typed(entries) => entries,
+    };
+    let mut any = Vec::new();
+    for (ty, values) in entries {
+        for v in values.iter() {
+            let v = v.value.as_str();
+            let kind = match ty.value {
+                // `"AWS": "*"` names every caller, of any kind.
+                PrincipalType::Aws if v == "*" => return Ok("true".to_owned()),
+                PrincipalType::Aws => {
+                    any.push(aws_named(v)?);
+                    continue;
+                }
+                PrincipalType::Service => CALLER_SERVICE,
+                PrincipalType::Federated => CALLER_FEDERATED,
+                PrincipalType::CanonicalUser => CALLER_CANONICAL_USER,
+            };
+            // Names compare ignoring ASCII case (`eq_ignore_ascii_case`); such a caller's name
+            // is modelled by its ASCII-lowercase form (see `Encoder::script`).
+            let name = if v == "*" {
+                "true".to_owned()
+            } else {
+                format!("(= principal {})", smt_str(&v.to_ascii_lowercase())?)
+            };
+            any.push(and(vec![format!("(= caller_kind {kind})"), name]));
         }
-        Ok(or(alts))
-    };
-    // `arn:P:S:R:A:rest` with `A:rest` given as a regex.
-    let arn_with = |account_and_resource: String| -> Result<String, SmtUnsupported> {
-        Ok(format!(
-            "(str.in_re resource (re.++ {} {SEG} {COLON} {SEG} {COLON} {SEG} {COLON} {account_and_resource}))",
-            re_lit("arn:")?
-        ))
-    };
-    let mut cases = Vec::new();
-    if reaches("sts:getcalleridentity") {
-        cases.push(format!("(= action {})", smt_str("sts:getcalleridentity")?));
     }
-    let managed = actions(
-        "iam",
-        &[
-            "createpolicy",
-            "createpolicyversion",
-            "deletepolicy",
-            "deletepolicyversion",
-            "setdefaultpolicyversion",
-            "tagpolicy",
-            "untagpolicy",
-        ],
-    )?;
-    if managed != "false" {
-        cases.push(and(vec![
-            managed,
-            arn_with(format!("(re.++ {} re.all)", re_lit("aws:policy/")?))?,
-        ]));
-    }
-    let reserved = actions(
-        "iam",
-        &[
-            "attachrolepolicy",
-            "detachrolepolicy",
-            "putrolepolicy",
-            "deleterolepolicy",
-            "createrole",
-            "deleterole",
-            "updaterole",
-            "updateroledescription",
-            "passrole",
-            "tagrole",
-            "untagrole",
-            "putrolepermissionsboundary",
-            "deleterolepermissionsboundary",
-            "updateassumerolepolicy",
-            "createservicelinkedrole",
-            "deleteservicelinkedrole",
-        ],
-    )?;
-    if reserved != "false" {
-        cases.push(and(vec![
-            reserved,
-            arn_with(format!(
-                "(re.++ {SEG} {} re.all)",
-                re_lit(":role/aws-reserved/")?
-            ))?,
-        ]));
-    }
-    let alias = actions("kms", &["createalias", "updatealias", "deletealias"])?;
-    if alias != "false" {
-        cases.push(and(vec![
-            alias,
-            arn_with(format!("(re.++ {SEG} {} re.all)", re_lit(":alias/aws/")?))?,
-        ]));
-    }
-    // A KMS action (the service part before the first `:` is `kms`) on a key ARN: the key
-    // policy must allow explicitly, which an identity policy alone cannot.
-    if reaches("kms:*") || reaches("kms") {
-        cases.push(and(vec![
-            format!(
-                "(or (= action {}) (str.prefixof {} action))",
-                smt_str("kms")?,
-                smt_str("kms:")?
-            ),
-            arn_with(format!("(re.++ {SEG} {} re.all)", re_lit(":key/")?))?,
-        ]));
-    }
-    Ok(or(cases))
+    Ok(or(any))
 }
 
-/// Whether some statement of `policies` may apply to an action matching `target` (a lowercase
-/// pattern): a `NotAction` may, an `Action` value whose lowercase form overlaps `target` may.
-fn statement_reaches(policies: &[&Policy], target: &str) -> bool {
-    let target = Glob::parse(target);
-    policies.iter().any(|p| {
-        p.statements.iter().any(|st| {
-            st.value.action.as_ref().is_some_and(|a| {
-                a.value.negated
-                    || a.value.values.iter().any(|v| {
-                        let lower: String = v.value.chars().flat_map(char::to_lowercase).collect();
-                        keyhole_policy::pattern::tokens_overlap(
-                            Glob::parse(&lower).tokens(),
-                            target.tokens(),
-                        )
-                    })
-            })
-        })
-    })
+/// The IAM callers an `AWS` principal value names (`keyhole_policy::eval`
+/// `aws_principal_match`, not what-if): the caller's own ARN; for an account id every caller of
+/// the account; for an ARN of the caller's partition and account: its `root` names every
+/// caller, a role its sessions (`sts` `assumed-role/NAME` and `assumed-role/NAME/…`, NAME the
+/// role's last path component), an IAM user its federated-user session.
+fn aws_named(value: &str) -> Result<String, SmtUnsupported> {
+    let arn = |partition: String, service: String, account: &str, rest: String| {
+        Ok::<String, SmtUnsupported>(format!(
+            "(str.in_re principal (re.++ {} {partition} {COLON} {service} {COLON} {SEG} {COLON} {} {COLON} {rest}))",
+            re_lit("arn:")?,
+            re_lit(account)?
+        ))
+    };
+    let mut names = vec![format!("(= principal {})", smt_str(value)?)];
+    if is_account_id(value) {
+        names.push(arn(
+            SEG.to_owned(),
+            SEG.to_owned(),
+            value,
+            "re.all".to_owned(),
+        )?);
+    } else if let Some(named) = Arn::parse(value) {
+        let partition = re_lit(&named.partition)?;
+        let account = named.account.as_str();
+        let last = |r: &str| r.rsplit('/').next().unwrap_or(r).to_owned();
+        if named.service == "iam" && named.resource == "root" {
+            names.push(arn(
+                partition,
+                SEG.to_owned(),
+                account,
+                "re.all".to_owned(),
+            )?);
+        } else if named.service == "iam" {
+            if let Some(role) = named.resource.strip_prefix("role/") {
+                let session = format!("assumed-role/{}", last(role));
+                names.push(arn(
+                    partition,
+                    re_lit("sts")?,
+                    account,
+                    format!(
+                        "(re.++ {} (re.union (str.to_re \"\") (re.++ {} re.all)))",
+                        re_lit(&session)?,
+                        re_lit("/")?
+                    ),
+                )?);
+            } else if let Some(user) = named.resource.strip_prefix("user/") {
+                names.push(arn(
+                    partition,
+                    re_lit("sts")?,
+                    account,
+                    re_lit(&format!("federated-user/{}", last(user)))?,
+                )?);
+            }
+        }
+    }
+    Ok(and(vec![
+        format!("(= caller_kind {CALLER_AWS})"),
+        or(names),
+    ]))
 }
 
 /// `(resolved, matches)` for one policy value against the key's request value: `resolved` is
@@ -598,8 +732,10 @@ fn value_formula(
     glob: &Glob,
     key: &str,
     ty: KeyType,
+    at: &str,
 ) -> Result<(String, String), SmtUnsupported> {
     use BaseOperator::*;
+    let var = |kind: &str, key: &str| var(&format!("{at}{kind}"), key);
     let s = var("s", key);
     let ok = var("ok", key);
     let type_error = || SmtUnsupported {
@@ -840,6 +976,11 @@ fn smt_str(s: &str) -> Result<String, SmtUnsupported> {
     Ok(out)
 }
 
+/// A one-character SMT-LIB string literal by code point (surrogates included).
+fn code_point(u: u32) -> String {
+    format!("\"\\u{{{u:x}}}\"")
+}
+
 fn re_lit(s: &str) -> Result<String, SmtUnsupported> {
     Ok(format!("(str.to_re {})", smt_str(s)?))
 }
@@ -883,8 +1024,9 @@ fn union(parts: Vec<String>) -> String {
 enum Fold {
     /// Exactly.
     None,
-    /// As `Action` names (`a == b` or their Unicode lowercase forms are equal), against an
-    /// action modelled by its ASCII-lowercase form.
+    /// As `Action` names: `a == b` or their Unicode lowercase forms are equal. A pattern
+    /// character stands for its class's representative ([`action_class`]); the action never
+    /// holds another member of a class a pattern uses ([`Encoder::script`]).
     Action,
 }
 
@@ -919,21 +1061,28 @@ fn lowercase_preimage(lower: &str) -> Vec<char> {
     out.into_iter().collect()
 }
 
-/// The regex of one pattern character.
-fn char_regex(c: char, fold: Fold) -> Result<String, SmtUnsupported> {
-    match fold {
-        Fold::None => re_lit(&c.to_string()),
-        Fold::Action => {
-            // The action is modelled by its ASCII-lowercase form; a pattern character matches
-            // the ASCII characters whose Unicode lowercase equals its own (`K`, KELVIN SIGN,
-            // matches `k`).
-            let mut lower = c.to_lowercase();
-            match (lower.next(), lower.next()) {
-                (Some(l), None) if l.is_ascii() => re_lit(&l.to_string()),
-                _ => Ok("re.none".to_owned()),
-            }
-        }
+/// The characters (within SMT-LIB's alphabet) an `Action` pattern character matches — those
+/// with its Unicode lowercase form (`keyhole_policy::pattern` `Case::Insensitive`) — and the
+/// one of them that stands for all: the lowercase form itself when it is one character of the
+/// class, else the smallest.
+fn action_class(c: char) -> Result<(char, Vec<char>), SmtUnsupported> {
+    if u32::from(c) > MAX_SMT_CHAR {
+        return unsupported(format!(
+            "character U+{:04X} is outside SMT-LIB's string alphabet",
+            u32::from(c)
+        ));
     }
+    let lower: String = c.to_lowercase().collect();
+    let class: Vec<char> = lowercase_preimage(&lower)
+        .into_iter()
+        .filter(|d| u32::from(*d) <= MAX_SMT_CHAR)
+        .collect();
+    let mut it = lower.chars();
+    let representative = match (it.next(), it.next()) {
+        (Some(l), None) if class.contains(&l) => l,
+        _ => class.first().copied().unwrap_or(c),
+    };
+    Ok((representative, class))
 }
 
 /// A wildcard pattern over the whole string.
@@ -951,15 +1100,10 @@ fn tokens_regex(
     let mut run = String::new();
     for t in tokens {
         match t {
-            Token::Char(c) if fold == Fold::None => run.push(*c),
-            Token::Char(c) if c.is_ascii() => run.push(c.to_ascii_lowercase()),
-            Token::Char(c) => {
-                if !run.is_empty() {
-                    parts.push(re_lit(&run)?);
-                    run.clear();
-                }
-                parts.push(char_regex(*c, fold)?);
-            }
+            Token::Char(c) => match fold {
+                Fold::None => run.push(*c),
+                Fold::Action => run.push(action_class(*c)?.0),
+            },
             Token::Star | Token::AnyOne => {
                 if !run.is_empty() {
                     parts.push(re_lit(&run)?);
@@ -1094,10 +1238,12 @@ enum ModelValue {
 }
 
 /// Turns a solver's `(get-model)` answer to a script of [`allows`] or [`difference`] into the
-/// request it describes: the caller [`WITNESS_CALLER`], the modelled action and resource (owned
-/// by [`WITNESS_ACCOUNT`]), and every condition key the model makes present, with a value the
-/// concrete evaluator reads exactly as the model does (`[]` for a multivalued key). `None` when
-/// the text is not such a model.
+/// request it describes: the modelled caller (for identity-based policies [`WITNESS_CALLER`]),
+/// action and resource (owned by [`WITNESS_ACCOUNT`]), and every condition key the model makes
+/// present, with a value the concrete evaluator reads exactly as the model does (`[]` for a
+/// multivalued key). A `*` or `?` in the modelled resource becomes [`WILDCARD_STAND_IN`], which
+/// every statement of the script decides alike (see the request space in the module docs).
+/// `None` when the text is not such a model.
 #[must_use]
 pub fn request_from_model(model_text: &str) -> Option<Request> {
     let values = parse_model(model_text)?;
@@ -1106,39 +1252,39 @@ pub fn request_from_model(model_text: &str) -> Option<Request> {
         _ => None,
     };
     let flag = |name: &str| matches!(values.get(name), Some(ModelValue::Bool(true)));
-    let action = text("action")?;
-    let resource = text("resource")?;
+    if values.is_empty() {
+        return None;
+    }
+    // A solver may leave out a constant no assertion reads.
+    let action = text("action").unwrap_or_default();
+    let resource = text("resource")
+        .unwrap_or_default()
+        .replace(['*', '?'], &WILDCARD_STAND_IN.to_string());
     let mut keys: BTreeSet<&str> = BTreeSet::new();
     for name in values.keys() {
         if let Some(key) = name.strip_prefix("p:") {
             keys.insert(key);
         }
     }
-    let mut context = Context::new();
-    for key in keys {
-        if !flag(&format!("p:{key}")) {
-            continue;
-        }
-        if flag(&format!("m:{key}")) {
-            context.insert(key, ContextValue::Multi(Vec::new()));
-            continue;
-        }
-        let value = if let Some(s) = text(&format!("s:{key}")) {
+    // The value of a key's single value (`at` empty) or of one element of a multivalued one.
+    let value = |at: &str, key: &str| -> Option<String> {
+        let name = |kind: &str| format!("{at}{kind}:{key}");
+        Some(if let Some(s) = text(&name("s")) {
             s
-        } else if !flag(&format!("ok:{key}")) {
+        } else if !flag(&name("ok")) {
             // Not a number, date or address (or not read at all).
             "x".to_owned()
-        } else if let Some(ModelValue::Int { negative, digits }) = values.get(&format!("d:{key}")) {
+        } else if let Some(ModelValue::Int { negative, digits }) = values.get(&name("d")) {
             scaled_to_decimal(*negative, digits, 9)
-        } else if let Some(ModelValue::Bits(bits)) = values.get(&format!("ip:{key}")) {
-            if flag(&format!("v6:{key}")) {
+        } else if let Some(ModelValue::Bits(bits)) = values.get(&name("ip")) {
+            if flag(&name("v6")) {
                 std::net::Ipv6Addr::from(*bits).to_string()
             } else {
                 std::net::Ipv4Addr::from(u32::try_from(*bits).ok()?).to_string()
             }
         } else {
-            let (scale, n) = values.iter().find_map(|(name, v)| {
-                let rest = name.strip_prefix("n:")?;
+            let (scale, n) = values.iter().find_map(|(n, v)| {
+                let rest = n.strip_prefix(at)?.strip_prefix("n:")?;
                 let (scale, k) = rest.split_once(':')?;
                 (k == key).then_some((scale.parse::<usize>().ok()?, v))
             })?;
@@ -1146,12 +1292,54 @@ pub fn request_from_model(model_text: &str) -> Option<Request> {
                 return None;
             };
             scaled_to_decimal(*negative, digits, scale)
-        };
-        context.insert(key, ContextValue::Single(value));
+        })
+    };
+    let mut context = Context::new();
+    for key in keys {
+        if !flag(&format!("p:{key}")) {
+            continue;
+        }
+        if flag(&format!("m:{key}")) {
+            let len = match values.get(&format!("len:{key}")) {
+                Some(ModelValue::Int {
+                    negative: false,
+                    digits,
+                }) => digits.parse::<usize>().ok()?,
+                Some(_) => return None,
+                None => 0,
+            };
+            let elements = (0..len)
+                .map(|i| value(&element(i), key))
+                .collect::<Option<Vec<_>>>()?;
+            context.insert(key, ContextValue::Multi(elements));
+            continue;
+        }
+        context.insert(key, ContextValue::Single(value("", key)?));
     }
-    let arn = keyhole_policy::arn::Arn::parse(WITNESS_CALLER)?;
+    let principal = match values.get("caller_kind") {
+        None => RequestPrincipal::Aws {
+            arn: Arn::parse(WITNESS_CALLER)?,
+        },
+        Some(ModelValue::Int {
+            negative: false,
+            digits,
+        }) => {
+            let name = text("principal").unwrap_or_default();
+            match digits.parse::<u8>().ok()? {
+                CALLER_AWS => RequestPrincipal::Aws {
+                    arn: Arn::parse(&name)?,
+                },
+                CALLER_SERVICE => RequestPrincipal::Service(name),
+                CALLER_FEDERATED => RequestPrincipal::Federated(name),
+                CALLER_CANONICAL_USER => RequestPrincipal::CanonicalUser(name),
+                CALLER_ANONYMOUS => RequestPrincipal::Anonymous,
+                _ => return None,
+            }
+        }
+        Some(_) => return None,
+    };
     Some(Request {
-        principal: RequestPrincipal::Aws { arn },
+        principal,
         action,
         resource,
         resource_account: Some(WITNESS_ACCOUNT.to_owned()),
@@ -1391,6 +1579,47 @@ mod tests {
             .replace("\"\"", "\"");
         assert_eq!(unescape(&inner), s);
         assert!(smt_str("\u{30000}").is_err());
+    }
+
+    #[test]
+    fn action_classes() {
+        let (rep, class) = action_class('K').unwrap_or(('?', Vec::new()));
+        assert_eq!(rep, 'k');
+        assert_eq!(class, vec!['K', 'k', '\u{212a}']);
+        // `İ` lowercases to two characters: a class of its own.
+        assert_eq!(
+            action_class('\u{130}').unwrap_or(('?', Vec::new())),
+            ('\u{130}', vec!['\u{130}'])
+        );
+        assert!(action_class('\u{30000}').is_err());
+    }
+
+    #[test]
+    fn resource_policy_model() {
+        let model = r#"(
+  (define-fun caller_kind () Int 1)
+  (define-fun principal () String "s3.amazonaws.com")
+  (define-fun action () String "s3:getobject")
+  (define-fun resource () String "arn:aws:s3:::b/*")
+  (define-fun |p:k| () Bool true)
+  (define-fun |m:k| () Bool true)
+  (define-fun |len:k| () Int 2)
+  (define-fun |e0.s:k| () String "a")
+  (define-fun |e1.s:k| () String "b")
+)"#;
+        let r = request_from_model(model);
+        assert_eq!(
+            r.as_ref().map(|r| r.principal.clone()),
+            Some(RequestPrincipal::Service("s3.amazonaws.com".to_owned()))
+        );
+        assert_eq!(
+            r.as_ref().map(|r| r.resource.clone()),
+            Some("arn:aws:s3:::b/\u{e000}".to_owned())
+        );
+        assert_eq!(
+            r.as_ref().and_then(|r| r.context.get("k").cloned()),
+            Some(ContextValue::Multi(vec!["a".to_owned(), "b".to_owned()]))
+        );
     }
 
     #[test]

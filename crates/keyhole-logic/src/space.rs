@@ -293,14 +293,16 @@ impl Space {
         let Some(index) = compiled.atoms.iter().position(|v| v.var == Var::Action) else {
             return Err("internal: no action variable".to_owned());
         };
-        let Some(var) = compiled.atoms.get(index) else {
+        let (Some(var), Some(diagram_var)) =
+            (compiled.atoms.get(index), compiled.diagram_var(index))
+        else {
             return Err("internal: no action variable".to_owned());
         };
         let width = var.atoms.len();
         let mut reached = Vec::with_capacity(width);
         for atom in 0..width {
             let bits: Vec<bool> = (0..width).map(|i| i == atom).collect();
-            let lit = mdd.literal(index, &bits).map_err(budget)?;
+            let lit = mdd.literal(diagram_var, &bits).map_err(budget)?;
             let both = mdd.and(root, lit).map_err(budget)?;
             reached.push(both != crate::mdd::FALSE);
         }

@@ -1,5 +1,6 @@
 //! Differential tests: the symbolic engine against the concrete evaluator of `keyhole-policy`
-//! on generated policies.
+//! on generated policies, with `ForAnyValue:`/`ForAllValues:` operators (any family, `IfExists`,
+//! negated bases) and multivalued request values of zero to three elements.
 //!
 //! - every `Yes(witness)` of `satisfiable` must be allowed by the evaluator, and every witness
 //!   of `allowed_but_not(p1, p2)` allowed under `p1` and not under `p2`;
@@ -110,7 +111,11 @@ const KEYS: &[(&str, Family)] = &[
     ("aws:CurrentTime", Family::Date),
     ("aws:SecureTransport", Family::Bool),
     ("aws:PrincipalArn", Family::Arn),
+    ("aws:TagKeys", Family::String),
 ];
+
+/// The set qualifiers an operator may carry.
+const QUALIFIERS: &[&str] = &["ForAnyValue:", "ForAllValues:"];
 
 fn operators(family: Family) -> &'static [&'static str] {
     match family {
@@ -285,9 +290,18 @@ fn gen_policy(rng: &mut Rng, mode: Mode) -> String {
                 };
                 let (op, vals): (String, Vec<String>) = if rng.chance(15) {
                     let v = rng.pick(&["true", "false", "TRUE", "x"]);
-                    ("Null".to_owned(), vec![quoted(v)])
+                    let mut op = String::new();
+                    if rng.chance(10) {
+                        op.push_str(rng.pick(QUALIFIERS));
+                    }
+                    op.push_str("Null");
+                    (op, vec![quoted(v)])
                 } else {
-                    let mut op = rng.pick(operators(family)).to_owned();
+                    let mut op = String::new();
+                    if rng.chance(35) {
+                        op.push_str(rng.pick(QUALIFIERS));
+                    }
+                    op.push_str(rng.pick(operators(family)));
                     if rng.chance(30) {
                         op.push_str("IfExists");
                     }
@@ -415,8 +429,9 @@ fn sample_value(rng: &mut Rng, family: Family) -> ContextValue {
             "zz",
         ],
     };
-    if rng.chance(10) {
-        return ContextValue::Multi(vec![rng.pick(pools).to_string()]);
+    if rng.chance(25) {
+        let n = rng.below(4);
+        return ContextValue::Multi((0..n).map(|_| rng.pick(pools).to_string()).collect());
     }
     ContextValue::Single(rng.pick(pools).to_string())
 }
@@ -661,7 +676,8 @@ fn most_generated_queries_are_decided() {
     }
 }
 
-/// The large run: `KEYHOLE_DIFF_CASES` seeds per mode, on every core.
+/// The large run: `KEYHOLE_DIFF_CASES` seeds per mode, on every core, starting at seed
+/// `KEYHOLE_DIFF_FROM` (0 by default), so that a run can continue an earlier one.
 #[test]
 #[ignore = "long; run with KEYHOLE_DIFF_CASES=N --ignored"]
 fn large_differential_run() {
@@ -669,6 +685,10 @@ fn large_differential_run() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let from: u64 = std::env::var("KEYHOLE_DIFF_FROM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let threads = std::thread::available_parallelism().map_or(4, |n| n.get()) as u64;
     let only = std::env::var("KEYHOLE_DIFF_KIND").unwrap_or_default();
     for kind in [Mode::Identity, Mode::Resource, Mode::Linked] {
@@ -680,8 +700,8 @@ fn large_differential_run() {
                 std::thread::spawn(move || {
                     let mut stats = Stats::default();
                     let mut failures = Vec::new();
-                    let mut seed = t;
-                    while seed < cases {
+                    let mut seed = from + t;
+                    while seed < from + cases {
                         match check_case(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15), kind) {
                             Ok(s) => stats.add(s),
                             Err(e) => failures.push(e),
@@ -700,7 +720,7 @@ fn large_differential_run() {
             failures.extend(f);
         }
         eprintln!(
-            "{kind:?}: {cases} cases, {stats:?}, {} disagreements",
+            "{kind:?}: {cases} cases from seed {from}, {stats:?}, {} disagreements",
             failures.len()
         );
         for f in failures.iter().take(5) {

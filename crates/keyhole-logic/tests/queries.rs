@@ -196,11 +196,6 @@ fn undecided_constructs_are_unknown_with_a_reason() {
             "${aws:username}",
         ),
         (
-            r#"{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}}}"#,
-            PolicyKind::Identity,
-            "ForAnyValue:StringEquals",
-        ),
-        (
             r#"{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"k": "a"}, "NumericEquals": {"K": "1"}}}"#,
             PolicyKind::Identity,
             "both as string and as numeric",
