@@ -6,6 +6,17 @@
 //! `compare(old, new)` (two exact queries plus witness checks), repeated `KEYHOLE_BENCH_REPS`
 //! times (default 3), keeping the fastest run per pair. Prints p50/p99/max and the relation
 //! counts. Run: `cargo bench -p keyhole-logic --bench compare`.
+//!
+//! With `KEYHOLE_BENCH_CVC5=N` the same run also sends every N-th pair (in the order above) to
+//! cvc5: both difference queries of the pair, as `keyhole_logic::smtlib` writes them for the
+//! pair's kind, each solved by one `cvc5 --lang smt2 --strings-exp --strings-fmf FILE` process
+//! (the flags of `tests/smtlib_oracle.rs`) with a per-query timeout of
+//! `KEYHOLE_BENCH_CVC5_TIMEOUT` seconds (default 10). The cvc5 time of a pair is the wall time
+//! of its two processes, start to exit (a timed-out query counts as the timeout); the engine
+//! time is the pair's `compare` time from the first phase. Prints p50/p99/max of both over the
+//! sampled pairs that the encoding accepts, the cvc5/engine ratios at p50 and p99, the
+//! timeouts, and whether cvc5's sat/unsat matches the engine's answer. `KEYHOLE_CVC5` selects
+//! another binary. Run on one core: `taskset -c 1 cargo bench …` (cvc5 inherits the affinity).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,10 +24,13 @@
     clippy::indexing_slicing
 )]
 
-use keyhole_logic::{QueryOptions, Relation, compare};
+use keyhole_logic::smtlib::{self, SmtOptions};
+use keyhole_logic::{Comparison, QueryOptions, Relation, compare};
 use keyhole_policy::{Policy, parse_policy};
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -96,6 +110,7 @@ fn main() {
         }
     }
     let mut times = Vec::with_capacity(pairs.len());
+    let mut results: Vec<Comparison> = Vec::with_capacity(pairs.len());
     let mut relations: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut unknown_reasons: BTreeMap<String, usize> = BTreeMap::new();
     for (old, new) in &pairs {
@@ -113,6 +128,7 @@ fn main() {
         }
         let c = last.unwrap();
         *relations.entry(c.relation.as_str()).or_default() += 1;
+        results.push(c.clone());
         if c.relation == Relation::Unknown {
             for r in c.unknown_reasons {
                 let short: String = r
@@ -129,6 +145,7 @@ fn main() {
         }
         times.push(best);
     }
+    let per_pair = times.clone();
     times.sort();
     println!(
         "corpus: {} ({} folders with pairs)",
@@ -144,5 +161,181 @@ fn main() {
         percentile(&times, 0.9),
         percentile(&times, 0.99),
         times.last().copied().unwrap_or_default()
+    );
+    if let Some(stride) = std::env::var("KEYHOLE_BENCH_CVC5")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        cvc5_phase(&pairs, &per_pair, &results, stride.max(1));
+    }
+}
+
+/// What one cvc5 process answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Sat,
+    Unsat,
+    Other,
+    Timeout,
+}
+
+/// Runs cvc5 on a script file; the verdict and the wall time from spawn to exit.
+fn run_cvc5(bin: &str, file: &Path, timeout: Duration) -> (Verdict, Duration) {
+    let start = Instant::now();
+    let mut child = Command::new(bin)
+        .args(["--lang", "smt2", "--strings-exp", "--strings-fmf"])
+        .arg(file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cvc5 starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = reader.join();
+            return (Verdict::Timeout, timeout);
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let elapsed = start.elapsed();
+    let out = reader.join().unwrap_or_default();
+    let verdict = match out.lines().next().map(str::trim) {
+        Some("sat") => Verdict::Sat,
+        Some("unsat") => Verdict::Unsat,
+        _ => Verdict::Other,
+    };
+    (verdict, elapsed)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+/// The cvc5 phase: every `stride`-th pair, both difference queries through cvc5.
+fn cvc5_phase(
+    pairs: &[(&Policy, &Policy)],
+    engine_times: &[Duration],
+    results: &[Comparison],
+    stride: usize,
+) {
+    let bin = std::env::var("KEYHOLE_CVC5").unwrap_or_else(|_| "cvc5".to_owned());
+    let timeout = Duration::from_secs(
+        std::env::var("KEYHOLE_BENCH_CVC5_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10),
+    );
+    let dir = std::env::temp_dir().join(format!("keyhole-bench-cvc5-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The floor: a process that only answers `(check-sat)` on an empty script.
+    let empty = dir.join("empty.smt2");
+    std::fs::write(&empty, "(set-logic ALL)\n(check-sat)\n").unwrap();
+    if run_cvc5(&bin, &empty, timeout).0 != Verdict::Sat {
+        println!("SKIPPED cvc5 phase: `{bin}` does not run (scripts/install-solvers.sh)");
+        return;
+    }
+    let mut floor: Vec<Duration> = (0..20).map(|_| run_cvc5(&bin, &empty, timeout).1).collect();
+    floor.sort();
+    let mut engine = Vec::new();
+    let mut solver = Vec::new();
+    let (mut sampled, mut refused, mut timeouts, mut other) = (0usize, 0usize, 0usize, 0usize);
+    let (mut agree, mut disagree, mut undecided) = (0usize, 0usize, 0usize);
+    for (i, (old, new)) in pairs.iter().enumerate().step_by(stride) {
+        sampled += 1;
+        let opts = SmtOptions {
+            kind: kind_of(old, new),
+        };
+        // compare(old, new) asks NEW \ OLD (more) and OLD \ NEW (less).
+        let scripts = [
+            smtlib::difference(new, old, &opts),
+            smtlib::difference(old, new, &opts),
+        ];
+        let [Ok(more), Ok(less)] = scripts else {
+            refused += 1;
+            continue;
+        };
+        let mut total = Duration::ZERO;
+        let mut verdicts = Vec::new();
+        for (j, script) in [more, less].iter().enumerate() {
+            let file = dir.join(format!("q{j}.smt2"));
+            std::fs::write(&file, script).unwrap();
+            let (v, t) = run_cvc5(&bin, &file, timeout);
+            total += t;
+            match v {
+                Verdict::Timeout => timeouts += 1,
+                Verdict::Other => other += 1,
+                _ => {}
+            }
+            verdicts.push(v);
+        }
+        solver.push(total);
+        engine.push(engine_times[i]);
+        // The engine's answer per direction, from the relation.
+        let c = &results[i];
+        let expected = match c.relation {
+            Relation::Equivalent => Some([Verdict::Unsat, Verdict::Unsat]),
+            Relation::More => Some([Verdict::Sat, Verdict::Unsat]),
+            Relation::Less => Some([Verdict::Unsat, Verdict::Sat]),
+            Relation::Incomparable => Some([Verdict::Sat, Verdict::Sat]),
+            Relation::Unknown => None,
+        };
+        let answered = verdicts
+            .iter()
+            .all(|v| matches!(v, Verdict::Sat | Verdict::Unsat));
+        match expected {
+            Some(e) if answered && verdicts == e => agree += 1,
+            Some(_) if answered => {
+                disagree += 1;
+                println!(
+                    "cvc5 disagrees with the engine on pair {i}: engine {}, cvc5 {verdicts:?}",
+                    c.relation.as_str()
+                );
+            }
+            _ => undecided += 1,
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    engine.sort();
+    solver.sort();
+    let max = |v: &[Duration]| v.last().copied().unwrap_or_default();
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
+    println!(
+        "cvc5 phase: every {stride}th pair: {sampled} pairs, {} encoded ({refused} refused by the SMT encoding), {} cvc5 queries, timeout {timeout:?}",
+        solver.len(),
+        2 * solver.len()
+    );
+    println!(
+        "cvc5 process floor (empty script, 20 runs): p50 {}",
+        ms(percentile(&floor, 0.5))
+    );
+    println!(
+        "engine compare per pair (fastest of reps): p50 {}  p99 {}  max {}",
+        ms(percentile(&engine, 0.5)),
+        ms(percentile(&engine, 0.99)),
+        ms(max(&engine))
+    );
+    println!(
+        "cvc5 both queries per pair:               p50 {}  p99 {}  max {}",
+        ms(percentile(&solver, 0.5)),
+        ms(percentile(&solver, 0.99)),
+        ms(max(&solver))
+    );
+    println!(
+        "ratio cvc5/engine: p50 {:.1}x  p99 {:.1}x",
+        ratio(percentile(&solver, 0.5), percentile(&engine, 0.5)),
+        ratio(percentile(&solver, 0.99), percentile(&engine, 0.99))
+    );
+    println!(
+        "cvc5 timeouts {timeouts}, other answers {other}; pairs where cvc5 matches the engine {agree}, differs {disagree}, undecided (engine Unknown or cvc5 no answer) {undecided}"
     );
 }
