@@ -118,7 +118,7 @@ pub struct Access {
 /// The search's budget.
 #[derive(Clone, Copy, Debug)]
 pub struct SearchLimits {
-    /// Cubes visited per policy.
+    /// Label combinations (cubes) holding some allowed external request, per policy.
     pub max_cubes: usize,
     /// Labels per dimension.
     pub max_labels: usize,
@@ -245,16 +245,20 @@ pub fn external_access(
     let top = vec![0usize; dims.len()];
     seen.insert(top.clone());
     queue.push_back(top);
+    // The budget counts the label combinations that hold some allowed external request (the
+    // others are dismissed by one question each).
+    let mut examined = 0usize;
     while let Some(cube) = queue.pop_front() {
-        if seen.len() > limits.max_cubes {
-            return Err(format!(
-                "budget: more than {} label combinations to examine",
-                limits.max_cubes
-            ));
-        }
         let inside = base.clone().and(cube_expr(&cube, &dims));
         if decide(space.solve(&inside))?.is_none() {
             continue;
+        }
+        examined += 1;
+        if examined > limits.max_cubes {
+            return Err(format!(
+                "budget: more than {} label combinations hold allowed external requests",
+                limits.max_cubes
+            ));
         }
         let mut refinements = Vec::new();
         for (d, dim) in dims.iter().enumerate() {
@@ -529,8 +533,10 @@ fn dimensions(
                 let Some(key) = canonical_finding_key(&entry.key.value) else {
                     continue;
                 };
+                // A label keeps the set qualifier: `ForAnyValue:StringEquals X` describes the
+                // requests with X among the key's values, multivalued ones included.
                 let positive = ConditionOperator {
-                    qualifier: None,
+                    qualifier: op.qualifier,
                     base: label_operator(op.base),
                     if_exists: false,
                 };
