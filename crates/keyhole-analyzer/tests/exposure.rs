@@ -140,7 +140,9 @@ fn exposure_oracles_agree() {
                     match (agrees, listed.contains_key(&id)) {
                         (true, false) => agreed += 1,
                         (true, true) => stale.push(id),
-                        (false, true) => eprintln!("listed {id}: expected {expected}, keyhole {got:?}"),
+                        (false, true) => {
+                            eprintln!("listed {id}: expected {expected}, keyhole {got:?}")
+                        }
                         (false, false) => {
                             failures.push(format!("{id}: expected {expected}, keyhole {got:?}"))
                         }
