@@ -662,25 +662,7 @@ impl Encoder {
         };
         self.key_type(key, ty)?;
         let missing = missing_key(op);
-        let mut sets = Vec::new();
-        let mut resolved = true;
-        for value in values {
-            let glob = substituted(value, vars, key)?;
-            match policy_value_set(op.base, &glob)? {
-                Some(set) => sets.push(set),
-                None => resolved = false,
-            }
-        }
-        let matched = SetExpr::Union(sets);
-        let region = if !op.base.is_negated() {
-            matched
-        } else if !resolved {
-            SetExpr::Empty
-        } else if family == OperatorFamily::Arn {
-            SetExpr::diff(SetExpr::arn_shaped(), matched)
-        } else {
-            SetExpr::diff(SetExpr::All, matched)
-        };
+        let region = value_region(op, family, key, values, vars)?;
         // A plain operator treats a multivalued value as a missing key; a qualified one reads
         // its elements (see the module docs). A malformed value or element matches nothing,
         // negated operators included.
@@ -740,25 +722,7 @@ impl Encoder {
                 op_name(op)
             ));
         }
-        let mut sets = Vec::new();
-        let mut resolved = true;
-        for value in values {
-            let glob = substituted(value, vars, key)?;
-            match policy_value_set(op.base, &glob)? {
-                Some(set) => sets.push(set),
-                None => resolved = false,
-            }
-        }
-        let matched = SetExpr::Union(sets);
-        let region = if !op.base.is_negated() {
-            matched
-        } else if !resolved {
-            SetExpr::Empty
-        } else if family == OperatorFamily::Arn {
-            SetExpr::diff(SetExpr::arn_shaped(), matched)
-        } else {
-            SetExpr::diff(SetExpr::All, matched)
-        };
+        let region = value_region(op, family, key, values, vars)?;
         let region = match linked {
             LinkedKey::Arn => region,
             LinkedKey::Account => account_field(&region).ok_or_else(|| {
@@ -802,6 +766,38 @@ impl Encoder {
             None => k,
         })
     }
+}
+
+/// The single values for which `op` holds against the policy `values` (one element's region
+/// under a set qualifier). A negated operator with a value of the wrong type holds for nothing
+/// (`keyhole_policy::condition::evaluate_entry`); a negated ARN operator only for ARN-shaped
+/// values.
+fn value_region(
+    op: ConditionOperator,
+    family: OperatorFamily,
+    key: &str,
+    values: &[&str],
+    vars: bool,
+) -> Result<SetExpr, Reason> {
+    let mut sets = Vec::new();
+    let mut resolved = true;
+    for value in values {
+        let glob = substituted(value, vars, key)?;
+        match policy_value_set(op.base, &glob)? {
+            Some(set) => sets.push(set),
+            None => resolved = false,
+        }
+    }
+    let matched = SetExpr::Union(sets);
+    Ok(if !op.base.is_negated() {
+        matched
+    } else if !resolved {
+        SetExpr::Empty
+    } else if family == OperatorFamily::Arn {
+        SetExpr::diff(SetExpr::arn_shaped(), matched)
+    } else {
+        SetExpr::diff(SetExpr::All, matched)
+    })
 }
 
 /// The caller ARNs whose account field lies in `accounts` (a set of account strings).
