@@ -10,10 +10,10 @@
 //! Identity policies are evaluated alone in one account; resource policies across accounts
 //! with an identity policy that allows everything (the semantics `PolicyKind::Resource`
 //! documents). `KEYHOLE_DIFF_CASES=N cargo test -p keyhole-logic --release --test differential
-//! -- --ignored` runs `N` seeds per mode on every core (`KEYHOLE_DIFF_KIND=identity|resource`
-//! runs one mode; `linked` runs resource policies in a linked [`Space`], where
-//! `aws:PrincipalArn` and `aws:PrincipalAccount` are read off the caller and sampled requests
-//! carry the values AWS would put there).
+//! -- --ignored` runs `N` seeds per mode on every core, from seed `KEYHOLE_DIFF_FROM` (0 by
+//! default); `KEYHOLE_DIFF_KIND=identity|resource` runs one mode, and `linked` runs resource
+//! policies in a linked [`Space`], where `aws:PrincipalArn` and `aws:PrincipalAccount` are read
+//! off the caller and sampled requests carry the values AWS would put there.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
