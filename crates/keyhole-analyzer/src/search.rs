@@ -433,10 +433,16 @@ fn callers(space: &mut Space, zone: &Zone, policy: &Policy, keyless: Expr) -> Re
         let outside_org = space.condition(not_org, "aws:PrincipalOrgID", &[org.as_str()], false)?;
         aws_outside = aws_outside.and(outside_org);
         if mentions(policy, "aws:PrincipalOrgPaths") {
-            return Err(
-                "aws:PrincipalOrgPaths with an organization zone is not decided exactly yet"
-                    .to_owned(),
-            );
+            // A caller outside the organization has no path under it.
+            let not_under = ConditionOperator {
+                qualifier: Some(keyhole_policy::condition::SetQualifier::ForAllValues),
+                base: BaseOperator::StringNotLike,
+                if_exists: false,
+            };
+            let under = format!("{org}/*");
+            let outside_paths =
+                space.condition(not_under, "aws:PrincipalOrgPaths", &[under.as_str()], false)?;
+            aws_outside = aws_outside.and(outside_paths);
         }
     }
     let others = space

@@ -1,0 +1,62 @@
+//! Organization zones: `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` under the zone's own
+//! organization are internal; the same conditions are findings for an account zone.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use keyhole_analyzer::{SearchLimits, Target, Zone, external_access};
+use keyhole_policy::parse_policy;
+
+fn target() -> Target {
+    Target {
+        resource: "arn:aws:s3:::b".to_owned(),
+        resource_patterns: vec!["arn:aws:s3:::b".to_owned(), "arn:aws:s3:::b/*".to_owned()],
+        action_patterns: vec!["s3:GetObject".to_owned()],
+        actions: vec!["s3:GetObject".to_owned()],
+        requires: Vec::new(),
+    }
+}
+
+const PATHS: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+    "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+    "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-aaa/r-ab12/ou-ab12-1/*"}}}]}"#;
+
+#[test]
+fn org_paths_inside_the_organization_are_internal() {
+    let policy = parse_policy(PATHS).unwrap();
+    let org = Zone::organization("o-aaa", ["111122223333".to_owned()]);
+    let found = external_access(&policy, &target(), &org, &SearchLimits::default()).unwrap();
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn org_paths_are_a_finding_for_an_account_zone() {
+    let policy = parse_policy(PATHS).unwrap();
+    let found = external_access(
+        &policy,
+        &target(),
+        &Zone::account("111122223333"),
+        &SearchLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0]
+            .condition
+            .get("aws:PrincipalOrgPaths")
+            .map(String::as_str),
+        Some("o-aaa/r-ab12/ou-ab12-1/*")
+    );
+    assert_eq!(found[0].principal.value, "*");
+}
+
+#[test]
+fn paths_of_another_organization_stay_external() {
+    let policy = parse_policy(&PATHS.replace("o-aaa/", "o-bbb/")).unwrap();
+    let org = Zone::organization("o-aaa", ["111122223333".to_owned()]);
+    let found = external_access(&policy, &target(), &org, &SearchLimits::default()).unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+}
