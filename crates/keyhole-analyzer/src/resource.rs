@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use keyhole_policy::condition::{BaseOperator, ConditionOperator};
+use keyhole_policy::condition::BaseOperator;
 use keyhole_policy::request::Request;
 use keyhole_policy::{Decision, EvalOptions, Layer, Policy, PolicySet, evaluate, parse_policy};
 use keyhole_sources::{
@@ -28,7 +28,7 @@ use keyhole_sources::{
 };
 
 use crate::finding::{Finding, FindingSource, StatementRef, Status};
-use crate::search::{Access, SearchLimits, Target, external_access, is_public};
+use crate::search::{Access, SearchLimits, Target, external_access, is_public, plain};
 use crate::zone::Zone;
 
 /// What an analysis needs besides the resource.
@@ -265,14 +265,6 @@ fn bucket_target(arn: &str) -> Target {
     }
 }
 
-fn operator(base: BaseOperator) -> ConditionOperator {
-    ConditionOperator {
-        qualifier: None,
-        base,
-        if_exists: false,
-    }
-}
-
 /// Whether the bucket policy lets some external caller in through the access point `ap_arn`
 /// of the bucket's account (S3 checks the bucket policy too for access point requests).
 fn delegates(
@@ -294,13 +286,13 @@ fn delegates(
     let mut space = keyhole_logic::Space::linked(&options)?;
     let allowed = space.allowed(policy)?;
     let via_arn = space.condition(
-        operator(BaseOperator::StringEquals),
+        plain(BaseOperator::StringEquals),
         "s3:DataAccessPointArn",
         &[ap_arn],
         false,
     )?;
     let via_account = space.condition(
-        operator(BaseOperator::StringEquals),
+        plain(BaseOperator::StringEquals),
         "s3:DataAccessPointAccount",
         &[owner],
         false,

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use keyhole_logic::{Answer, CallerKind, Expr, PolicyKind, QueryOptions, Space, Witness};
 use keyhole_policy::Spanned;
-use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily};
+use keyhole_policy::condition::{BaseOperator, ConditionOperator};
 use keyhole_policy::{OneOrMany, Policy, Principal, PrincipalType};
 
 use crate::zone::Zone;
@@ -372,11 +372,7 @@ fn decide(answer: Answer) -> Result<Option<Witness>, String> {
 /// Analyzer treats these keys (an in-zone value makes access internal, another value scopes the
 /// finding). Callers other than IAM principals carry no organization keys.
 fn external(space: &mut Space, zone: &Zone, policy: &Policy) -> Result<Expr, String> {
-    let eq = ConditionOperator {
-        qualifier: None,
-        base: BaseOperator::StringEquals,
-        if_exists: false,
-    };
+    let eq = plain(BaseOperator::StringEquals);
     let accounts: Vec<&str> = zone.accounts.iter().map(String::as_str).collect();
     let mut trusted_source = Vec::new();
     // `s3:DataAccessPointAccount` in the zone: the request came through one of the zone's
@@ -391,11 +387,7 @@ fn external(space: &mut Space, zone: &Zone, policy: &Policy) -> Result<Expr, Str
         }
     }
     if mentions(policy, "aws:SourceArn") && !accounts.is_empty() {
-        let arn_like = ConditionOperator {
-            qualifier: None,
-            base: BaseOperator::ArnLike,
-            if_exists: false,
-        };
+        let arn_like = plain(BaseOperator::ArnLike);
         let patterns: Vec<String> = accounts
             .iter()
             .map(|a| format!("arn:*:*:*:{a}:*"))
@@ -403,33 +395,30 @@ fn external(space: &mut Space, zone: &Zone, policy: &Policy) -> Result<Expr, Str
         let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
         trusted_source.push(space.condition(arn_like, "aws:SourceArn", &patterns, false)?);
     }
-    let null_true = ConditionOperator {
-        qualifier: None,
-        base: BaseOperator::Null,
-        if_exists: false,
-    };
+    let null_true = plain(BaseOperator::Null);
     let mut no_principal_keys = Vec::new();
     for key in ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"] {
         if mentions(policy, key) {
             no_principal_keys.push(space.condition(null_true, key, &["true"], false)?);
         }
     }
-    let callers = callers(space, zone, policy, Expr::all(no_principal_keys))?;
+    let callers = callers(space, zone, &accounts, policy, Expr::all(no_principal_keys))?;
     Ok(callers.and(Expr::any(trusted_source).negate()))
 }
 
 /// Callers outside the zone (see [`external`]).
-fn callers(space: &mut Space, zone: &Zone, policy: &Policy, keyless: Expr) -> Result<Expr, String> {
-    let accounts: Vec<&str> = zone.accounts.iter().map(String::as_str).collect();
+fn callers(
+    space: &mut Space,
+    zone: &Zone,
+    accounts: &[&str],
+    policy: &Policy,
+    keyless: Expr,
+) -> Result<Expr, String> {
     let aws = space.caller_kind(&[CallerKind::Aws]);
-    let inside = space.caller_account_in(&accounts);
+    let inside = space.caller_account_in(accounts);
     let mut aws_outside = aws.and(inside.negate());
     if let Some(org) = &zone.org_id {
-        let not_org = ConditionOperator {
-            qualifier: None,
-            base: BaseOperator::StringNotEquals,
-            if_exists: false,
-        };
+        let not_org = plain(BaseOperator::StringNotEquals);
         let outside_org = space.condition(not_org, "aws:PrincipalOrgID", &[org.as_str()], false)?;
         aws_outside = aws_outside.and(outside_org);
         if mentions(policy, "aws:PrincipalOrgPaths") {
@@ -452,7 +441,8 @@ fn callers(space: &mut Space, zone: &Zone, policy: &Policy, keyless: Expr) -> Re
     let own_canonical = Expr::any(
         zone.canonical_ids
             .iter()
-            .map(|id| space.caller_name_like(&escape_glob(id)))
+            // Canonical ids are hexadecimal: as a glob, an id matches itself only.
+            .map(|id| space.caller_name_like(id))
             .collect::<Vec<_>>(),
     );
     Ok(Expr::any([
@@ -475,10 +465,13 @@ fn mentions(policy: &Policy, key: &str) -> bool {
     })
 }
 
-/// A glob matching exactly `text` (`*` and `?` cannot be escaped in IAM globs; such text is
-/// matched as a glob, which only widens a label).
-fn escape_glob(text: &str) -> String {
-    text.to_owned()
+/// A plain condition operator (no set qualifier, no `IfExists`).
+pub(crate) fn plain(base: BaseOperator) -> ConditionOperator {
+    ConditionOperator {
+        qualifier: None,
+        base,
+        if_exists: false,
+    }
 }
 
 /// The dimensions of `policy`: the principal, then each scoping key it mentions, in order of
@@ -543,7 +536,8 @@ fn dimensions(
                 // requests with X among the key's values, multivalued ones included.
                 let positive = ConditionOperator {
                     qualifier: op.qualifier,
-                    base: label_operator(op.base),
+                    // A label describes the requests the value *matches*: the positive form.
+                    base: op.base.positive(),
                     if_exists: false,
                 };
                 let index = match keys.iter().position(|d| d.key.as_deref() == Some(&key)) {
@@ -593,17 +587,6 @@ fn dimensions(
         }
     }
     Ok(all)
-}
-
-/// The operator a label uses: the positive form of the policy's operator (a label describes
-/// the requests the value *matches*).
-fn label_operator(base: BaseOperator) -> BaseOperator {
-    let positive = base.positive();
-    match positive.family() {
-        // `StringEquals` and `ArnEquals` values are matched as written, wildcards included.
-        OperatorFamily::String | OperatorFamily::Arn | OperatorFamily::Binary => positive,
-        _ => positive,
-    }
 }
 
 /// Every (type, value) a `Principal` element lists.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use keyhole_analyzer::archive::{ArchiveRule, parse_rules};
+use keyhole_analyzer::archive::parse_rules;
 use keyhole_analyzer::{Context, Finding, Status, Zone, analyze};
 use keyhole_sources::{Loaded, Resource, read_paths};
 
@@ -130,7 +130,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Result<u8, InputError>> {
     if !extra.is_empty() {
         findings.retain(|f| !extra.trusts(f));
     }
-    apply_rules(&rules, &mut findings);
+    keyhole_analyzer::archive::apply(&rules, &mut findings);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -159,10 +159,6 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Result<u8, InputError>> {
             }
     });
     Ok(Ok(u8::from(failing)))
-}
-
-fn apply_rules(rules: &[ArchiveRule], findings: &mut [Finding]) {
-    keyhole_analyzer::archive::apply(rules, findings);
 }
 
 /// The zone from the flags, or the one owner account of every resource.
