@@ -4,6 +4,9 @@
 //! (`analyze`), 2 bad input (the message names the file, the line and column, and the problem).
 
 mod analyze;
+mod check;
+mod preview;
+mod validate;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -29,6 +32,21 @@ enum Command {
     ///
     /// Exits 0 when no ACTIVE finding is at the --fail-on level, 1 when some is, 2 on bad input.
     Analyze(analyze::AnalyzeArgs),
+    /// Lint policies the way Access Analyzer's ValidatePolicy does: errors, security warnings,
+    /// warnings and suggestions with AWS's issue codes, each pointing at its span in the file.
+    ///
+    /// Exits 0 when no ERROR or SECURITY_WARNING finding is reported, 1 when some is, 2 on bad input.
+    Validate(validate::ValidateArgs),
+    /// Custom policy checks: no-new-access, access-not-granted and no-public-access, answered
+    /// exactly with the request that proves a failure.
+    ///
+    /// Exits 0 on PASS, 1 on FAIL, 2 on bad input.
+    Check(check::CheckArgs),
+    /// Access preview: the findings a proposed configuration would have, compared with the
+    /// current configuration's (NEW, UNCHANGED, CHANGED).
+    ///
+    /// Exits 0 when the proposal adds no ACTIVE finding, 1 when it does, 2 on bad input.
+    Preview(preview::PreviewArgs),
     /// Evaluate one request against its policies the way AWS does: Allowed, ImplicitlyDenied or
     /// ExplicitlyDenied, with the statements that decided it.
     ///
@@ -102,6 +120,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Preview(args) => preview::run(&args),
         Command::Simulate { scenario, format } => {
             simulate_all(&scenario, format).map(|r| r.map(|()| 0))
         }

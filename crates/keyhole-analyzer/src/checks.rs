@@ -1,0 +1,1 @@
+//! Custom policy checks: CheckNoNewAccess, CheckAccessNotGranted, CheckNoPublicAccess (being built).

@@ -1,0 +1,1 @@
+//! Access previews (being built).

@@ -1,0 +1,1 @@
+//! Policy validation in the shape of Access Analyzer's ValidatePolicy (being built).
