@@ -1,15 +1,381 @@
-//! `keyhole preview` (being built).
+//! `keyhole preview`: Access Analyzer's access previews — the findings of a proposed
+//! configuration, compared with those of the current one (NEW, UNCHANGED, CHANGED).
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, ValueEnum};
+use keyhole_analyzer::archive::parse_rules;
+use keyhole_analyzer::preview::{AccessPreviewFinding, ChangeType, Proposal, Written, preview};
+use keyhole_analyzer::{Context, Zone};
+use keyhole_sources::{Loaded, Resource, read_paths};
 
 use crate::InputError;
 
 /// The arguments of `keyhole preview`.
 #[derive(Args)]
-pub(crate) struct PreviewArgs {}
+#[command(
+    after_help = "Exit codes: 0 the proposal adds no ACTIVE finding, 1 it adds some \
+    (NEW, or CHANGED back to ACTIVE), 2 bad input or a proposal Access Analyzer would reject."
+)]
+pub(crate) struct PreviewArgs {
+    /// The current resources: files or folders, as `keyhole analyze` reads them. Omit for new
+    /// resources only.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    current: Vec<PathBuf>,
+    /// The proposed configurations, in keyhole resource files: an omitted configuration field
+    /// keeps the current value (or the default for a new resource), an empty-string policy
+    /// deletes the policy (see docs/preview.md). AWS Config items are complete configurations.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    proposed: Vec<PathBuf>,
+    /// The zone of trust is this account (an ACCOUNT analyzer). Without --account or --org-id,
+    /// the zone is the account that owns every resource, when they share one.
+    #[arg(long, conflicts_with = "org_id")]
+    account: Option<String>,
+    /// The zone of trust is this organization (an ORGANIZATION analyzer); needs --org-accounts.
+    #[arg(long = "org-id", requires = "org_accounts")]
+    org_id: Option<String>,
+    /// The organization's member accounts: a JSON array of ids, the output of `aws
+    /// organizations list-accounts`, or one id per line.
+    #[arg(long = "org-accounts")]
+    org_accounts: Option<PathBuf>,
+    /// Archive rules (Access Analyzer's filter syntax): matching findings are ARCHIVED, current
+    /// ones and new ones alike.
+    #[arg(long = "archive-rules")]
+    archive_rules: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    format: Output,
+    /// The time written into createdAt of new findings (RFC 3339). Defaults to
+    /// SOURCE_DATE_EPOCH when set, else the current time.
+    #[arg(long = "analyzed-at")]
+    analyzed_at: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Output {
+    /// A table for people.
+    Table,
+    /// `{"findings": [...]}`, as ListAccessPreviewFindings.
+    Json,
+}
 
 /// Runs `keyhole preview`.
-pub(crate) fn run(_args: &PreviewArgs) -> Result<Result<u8, InputError>> {
-    Ok(Err(InputError("not built yet".into())))
+pub(crate) fn run(args: &PreviewArgs) -> Result<Result<u8, InputError>> {
+    let limits = keyhole_sources::ReadLimits::default();
+    let current = if args.current.is_empty() {
+        Loaded::default()
+    } else {
+        match read_paths(&args.current, limits) {
+            Ok(l) => l,
+            Err(e) => return Ok(Err(InputError(e.to_string()))),
+        }
+    };
+    let proposed = match read_paths(&args.proposed, limits) {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(InputError(e.to_string()))),
+    };
+    for w in current.warnings.iter().chain(&proposed.warnings) {
+        eprintln!("warning: {w}");
+    }
+    if proposed.resources.is_empty() {
+        return Ok(Err(InputError(
+            "--proposed: no resources to preview".to_owned(),
+        )));
+    }
+    let zone = match zone(args, &current, &proposed) {
+        Ok(z) => z,
+        Err(e) => return Ok(Err(e)),
+    };
+    let rules = match &args.archive_rules {
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(InputError(format!("{}: {e}", path.display())))),
+            };
+            match parse_rules(&text) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(InputError(format!("{}: {e}", path.display())))),
+            }
+        }
+        None => Vec::new(),
+    };
+    let mut blocks: BTreeMap<String, keyhole_sources::PublicAccessBlock> = current
+        .account_public_access_blocks
+        .iter()
+        .map(|(k, v)| (k.clone(), v.settings))
+        .collect();
+    blocks.extend(
+        proposed
+            .account_public_access_blocks
+            .iter()
+            .map(|(k, v)| (k.clone(), v.settings)),
+    );
+    let ctx = Context {
+        zone,
+        analyzed_at: match analyzed_at(args.analyzed_at.as_deref()) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        },
+        account_public_access_blocks: blocks,
+        limits: Default::default(),
+    };
+    let mut proposals = Vec::with_capacity(proposed.resources.len());
+    let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for resource in &proposed.resources {
+        match written(resource, &mut files) {
+            Ok(written) => proposals.push(Proposal {
+                resource: resource.clone(),
+                written,
+            }),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    let findings = match preview(&current.resources, &proposals, &ctx, &rules) {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(InputError(format!("invalid configuration: {e}")))),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Output::Json => {
+            serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "findings": findings }))?;
+            writeln!(out)?;
+        }
+        Output::Table => table(&mut out, &findings, proposals.len())?,
+    }
+    Ok(Ok(u8::from(
+        findings.iter().any(AccessPreviewFinding::adds_active),
+    )))
+}
+
+/// The fields a proposed resource writes, read from its object in its file. A keyhole resource
+/// object says what it leaves out; any other record (an AWS Config item) is complete.
+fn written(
+    resource: &Resource,
+    files: &mut BTreeMap<PathBuf, String>,
+) -> Result<Written, InputError> {
+    let file = &resource.origin.file;
+    if !files.contains_key(file) {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| InputError(format!("{}: {e}", file.display())))?;
+        files.insert(file.clone(), text);
+    }
+    let text = files.get(file).map_or("", String::as_str);
+    let offset = resource.origin.location.offset;
+    // The offset may count from after a byte order mark.
+    let candidates = [offset, offset + '\u{feff}'.len_utf8()];
+    for start in candidates {
+        let Some(rest) = text.get(start..) else {
+            continue;
+        };
+        let Some(Ok(value)) = serde_json::Deserializer::from_str(rest)
+            .into_iter::<serde_json::Value>()
+            .next()
+        else {
+            continue;
+        };
+        let Some(object) = value.as_object() else {
+            continue;
+        };
+        if object.get("arn").and_then(serde_json::Value::as_str) != Some(resource.arn.as_str()) {
+            continue;
+        }
+        let keyhole_fields = ["arn", "resourceType", "account", "region", "configuration"];
+        return Ok(
+            if object.keys().all(|k| keyhole_fields.contains(&k.as_str())) {
+                Written::from_configuration(object.get("configuration"))
+            } else {
+                Written::everything()
+            },
+        );
+    }
+    // Not a keyhole resource object (an AWS Config item names its ARN otherwise).
+    Ok(Written::everything())
+}
+
+/// The zone from the flags, or the one owner account of every resource.
+fn zone(args: &PreviewArgs, current: &Loaded, proposed: &Loaded) -> Result<Zone, InputError> {
+    if let Some(account) = &args.account {
+        if !keyhole_policy::arn::is_account_id(account) {
+            return Err(InputError(format!(
+                "--account: `{account}` is not a 12-digit account id"
+            )));
+        }
+        return Ok(Zone::account(account));
+    }
+    if let (Some(org), Some(path)) = (&args.org_id, &args.org_accounts) {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        let members =
+            member_accounts(&text).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        if members.is_empty() {
+            return Err(InputError(format!("{}: no account ids", path.display())));
+        }
+        return Ok(Zone::organization(org, members));
+    }
+    let owners: std::collections::BTreeSet<&str> = current
+        .resources
+        .iter()
+        .chain(&proposed.resources)
+        .map(|r| r.account.as_str())
+        .collect();
+    match owners.len() {
+        1 => {
+            let owner = owners.iter().next().copied().unwrap_or_default();
+            eprintln!("note: zone of trust: account {owner} (the owner of every resource)");
+            Ok(Zone::account(owner))
+        }
+        n => Err(InputError(format!(
+            "the resources belong to {n} accounts ({}); say whose zone of trust to use with \
+             --account ID or --org-id O --org-accounts FILE",
+            owners.into_iter().collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Member account ids: a JSON array of ids, `{"Accounts": [{"Id": …}]}`, or one per line.
+fn member_accounts(text: &str) -> Result<Vec<String>, String> {
+    let check = |id: &str| {
+        if keyhole_policy::arn::is_account_id(id) {
+            Ok(id.to_owned())
+        } else {
+            Err(format!("`{id}` is not a 12-digit account id"))
+        }
+    };
+    let trimmed = text.trim_start();
+    if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
+        return text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(check)
+            .collect();
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("{}:{}: {e}", e.line(), e.column()))?;
+    let expected = || "expected an array of ids or {\"Accounts\": [...]}".to_owned();
+    let ids: Vec<&serde_json::Value> = match &value {
+        serde_json::Value::Array(items) => items.iter().collect(),
+        serde_json::Value::Object(map) => match map.get("Accounts") {
+            Some(serde_json::Value::Array(items)) => {
+                items.iter().filter_map(|a| a.get("Id")).collect()
+            }
+            _ => return Err(expected()),
+        },
+        _ => return Err(expected()),
+    };
+    ids.into_iter()
+        .map(|v| {
+            v.as_str()
+                .ok_or_else(|| "account ids must be strings".to_owned())
+                .and_then(check)
+        })
+        .collect()
+}
+
+fn analyzed_at(flag: Option<&str>) -> Result<String, InputError> {
+    if let Some(t) = flag {
+        return t
+            .parse::<jiff::Timestamp>()
+            .map(|ts| ts.to_string())
+            .map_err(|e| InputError(format!("--analyzed-at: `{t}`: {e}")));
+    }
+    if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
+        return epoch
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .map(|ts| ts.to_string())
+            .ok_or_else(|| {
+                InputError(format!(
+                    "SOURCE_DATE_EPOCH: `{epoch}` is not a number of seconds"
+                ))
+            });
+    }
+    Ok(jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string()))
+}
+
+fn table(
+    out: &mut impl std::io::Write,
+    findings: &[AccessPreviewFinding],
+    resources: usize,
+) -> Result<()> {
+    let count = |c: ChangeType| findings.iter().filter(|f| f.change_type == c).count();
+    let adds = findings.iter().filter(|f| f.adds_active()).count();
+    writeln!(
+        out,
+        "{resources} proposed resources, {} preview findings ({} new, {} changed, {} unchanged); {adds} would become active",
+        findings.len(),
+        count(ChangeType::New),
+        count(ChangeType::Changed),
+        count(ChangeType::Unchanged),
+    )?;
+    for f in findings {
+        writeln!(out)?;
+        let kind = if f.error.is_some() {
+            "ERROR"
+        } else if f.is_public == Some(true) {
+            "PUBLIC"
+        } else {
+            "EXTERNAL"
+        };
+        let existing = match (f.existing_finding_status, &f.existing_finding_id) {
+            (Some(s), Some(_)) => format!(" (was {})", s.as_str()),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{:<9} {:<8} {kind:<8} {}  ({}){existing}",
+            f.change_type.as_str(),
+            f.status.as_str(),
+            f.resource,
+            f.resource_type
+        )?;
+        if let Some(e) = &f.error {
+            writeln!(
+                out,
+                "  error:     {e}: {}",
+                f.error_detail.as_deref().unwrap_or("")
+            )?;
+            continue;
+        }
+        let principal: Vec<String> = f
+            .principal
+            .iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        writeln!(out, "  principal: {}", principal.join(", "))?;
+        if !f.condition.is_empty() {
+            let cond: Vec<String> = f
+                .condition
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            writeln!(out, "  condition: {}", cond.join(", "))?;
+        }
+        let actions = f.action.clone().unwrap_or_default();
+        let shown: Vec<&str> = actions.iter().take(8).map(String::as_str).collect();
+        let more = actions.len().saturating_sub(shown.len());
+        writeln!(
+            out,
+            "  actions:   {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" … (+{more})")
+            } else {
+                String::new()
+            }
+        )?;
+        if let Some(id) = &f.existing_finding_id {
+            writeln!(out, "  existing:  {id}")?;
+        }
+    }
+    Ok(())
 }
