@@ -1,0 +1,2 @@
+//! Check latency and validate throughput (being built).
+fn main() {}
