@@ -423,9 +423,9 @@ fn may_admit_outsiders(statement: &keyhole_policy::Statement, zone: &Zone) -> bo
         Principal::Typed(entries) => entries.iter().any(|(kind, names)| match kind.value {
             PrincipalType::Service => false,
             PrincipalType::Aws => names.iter().any(|n| !in_zone_iam(&n.value)),
-            PrincipalType::CanonicalUser => names
-                .iter()
-                .any(|n| !zone.canonical_ids.contains(&n.value)),
+            PrincipalType::CanonicalUser => {
+                names.iter().any(|n| !zone.canonical_ids.contains(&n.value))
+            }
             PrincipalType::Federated => true,
         }),
     }
