@@ -564,7 +564,7 @@ fn dimensions(
                     kind: kind.as_str().to_owned(),
                     value: shown_principal(kind, &value),
                 };
-                if label.value == "*" || principal.principals.contains(&label) {
+                if label.value == "*" {
                     continue;
                 }
                 let element = Principal::Typed(vec![(
@@ -575,6 +575,15 @@ fn dimensions(
                     },
                 )]);
                 let expr = space.names(&element)?;
+                // Two spellings of one principal (`arn:aws:iam::A:root` and `A`) share a label;
+                // it stands for the callers either names, so neither spelling's callers fall
+                // through to the `*` label.
+                if let Some(existing) = principal.principals.iter().position(|p| *p == label) {
+                    if let Some(known) = principal.labels.get_mut(existing) {
+                        known.expr = known.expr.clone().or(expr);
+                    }
+                    continue;
+                }
                 principal.labels.push(Label {
                     shown: Some(value),
                     operator: None,

@@ -313,6 +313,14 @@ thread_local! {
     static VAR_CACHE: VarCache = VarCache::default();
 }
 
+/// Empties this thread's cache of variable splits (see [`crate::clear_caches`]).
+pub(crate) fn clear_cache() {
+    VAR_CACHE.with(|cache| {
+        cache.entries.borrow_mut().clear();
+        cache.weight.set(0);
+    });
+}
+
 impl VarCache {
     const CAPACITY: usize = 4096;
     /// About 64 MB of transitions.
