@@ -26,6 +26,11 @@
 //! key count. Outside the timing, every finding's witness is re-checked with the concrete
 //! evaluator, as `keyhole analyze` does.
 //!
+//! `KEYHOLE_BENCH_CACHE=warm` keeps the engine's per-thread cache of atomizations across
+//! policies and repetitions (as `keyhole analyze` does across the resources of an account);
+//! the default, `cold`, calls `keyhole_logic::clear_caches` before every run, so each policy is
+//! measured with nothing built for another.
+//!
 //! Run on one core: `taskset -c 1 cargo bench -p keyhole-analyzer --bench findings`.
 #![allow(
     clippy::unwrap_used,
@@ -357,7 +362,11 @@ fn time_one(
     let mut best = Duration::MAX;
     let mut best_cpu = Duration::MAX;
     let mut outcome = Outcome::Found(Vec::new());
+    let warm = std::env::var("KEYHOLE_BENCH_CACHE").as_deref() == Ok("warm");
     for _ in 0..reps {
+        if !warm {
+            keyhole_logic::clear_caches();
+        }
         let cpu = thread_cpu();
         let start = Instant::now();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -448,7 +457,14 @@ fn run_set(
         }
     }
     let n_err: usize = errors.values().map(|(n, _)| n).sum();
-    println!("== {name}: {} policies", policies.len());
+    let cache = match std::env::var("KEYHOLE_BENCH_CACHE").as_deref() {
+        Ok("warm") => "warm",
+        _ => "cold",
+    };
+    println!(
+        "== {name}: {} policies ({cache} engine cache)",
+        policies.len()
+    );
     println!(
         "   wall time per policy (fastest of {reps}): {}",
         summary(times)

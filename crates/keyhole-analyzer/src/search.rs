@@ -193,6 +193,13 @@ pub fn external_access(
     zone: &Zone,
     limits: &SearchLimits,
 ) -> Result<Vec<Access>, String> {
+    if !policy
+        .statements
+        .iter()
+        .any(|statement| may_admit_outsiders(&statement.value, zone))
+    {
+        return Ok(Vec::new());
+    }
     let options = QueryOptions {
         kind: PolicyKind::Resource,
         ..Default::default()
@@ -371,6 +378,59 @@ fn decide(answer: Answer) -> Result<Option<Witness>, String> {
 /// the account of `aws:SourceArn` in the zone — is trusted whoever the caller, as Access
 /// Analyzer treats these keys (an in-zone value makes access internal, another value scopes the
 /// finding). Callers other than IAM principals carry no organization keys.
+/// Whether `statement` might allow some caller outside `zone`: `false` only for a statement that
+/// cannot allow anything (a `Deny`) or whose `Principal` names nothing but service principals,
+/// the zone's own accounts and IAM principals (without wildcards), and the zone's canonical
+/// users. A policy without such a statement grants no external access, whatever its
+/// conditions, actions and resources, so it needs no search: most resource policies of an
+/// account (service-linked trust, the default key policy) end here in microseconds.
+fn may_admit_outsiders(statement: &keyhole_policy::Statement, zone: &Zone) -> bool {
+    use keyhole_policy::{Effect, Principal, PrincipalType};
+    match statement.effect.as_ref().map(|e| e.value) {
+        Some(Effect::Deny) => return false,
+        Some(Effect::Allow) => {}
+        None => return true,
+    }
+    let Some(element) = &statement.principal else {
+        return true;
+    };
+    if element.value.negated {
+        return true;
+    }
+    let in_zone_iam = |name: &str| {
+        if name.contains(['*', '?', '$']) {
+            return false;
+        }
+        if name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit()) {
+            return zone.accounts.contains(name);
+        }
+        let mut fields = name.splitn(6, ':');
+        let (Some("arn"), Some(_), Some("iam" | "sts"), Some(""), Some(account), Some(_)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            return false;
+        };
+        zone.accounts.contains(account)
+    };
+    match &element.value.principal {
+        Principal::Wildcard => true,
+        Principal::AwsShorthand(name) => !in_zone_iam(&name.value),
+        Principal::Typed(entries) => entries.iter().any(|(kind, names)| match kind.value {
+            PrincipalType::Service => false,
+            PrincipalType::Aws => names.iter().any(|n| !in_zone_iam(&n.value)),
+            PrincipalType::CanonicalUser => {
+                names.iter().any(|n| !zone.canonical_ids.contains(&n.value))
+            }
+            PrincipalType::Federated => true,
+        }),
+    }
+}
+
 fn external(space: &mut Space, zone: &Zone, policy: &Policy) -> Result<Expr, String> {
     let eq = plain(BaseOperator::StringEquals);
     let accounts: Vec<&str> = zone.accounts.iter().map(String::as_str).collect();
@@ -504,7 +564,7 @@ fn dimensions(
                     kind: kind.as_str().to_owned(),
                     value: shown_principal(kind, &value),
                 };
-                if label.value == "*" || principal.principals.contains(&label) {
+                if label.value == "*" {
                     continue;
                 }
                 let element = Principal::Typed(vec![(
@@ -515,6 +575,15 @@ fn dimensions(
                     },
                 )]);
                 let expr = space.names(&element)?;
+                // Two spellings of one principal (`arn:aws:iam::A:root` and `A`) share a label;
+                // it stands for the callers either names, so neither spelling's callers fall
+                // through to the `*` label.
+                if let Some(existing) = principal.principals.iter().position(|p| *p == label) {
+                    if let Some(known) = principal.labels.get_mut(existing) {
+                        known.expr = known.expr.clone().or(expr);
+                    }
+                    continue;
+                }
                 principal.labels.push(Label {
                     shown: Some(value),
                     operator: None,

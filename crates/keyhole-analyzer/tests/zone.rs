@@ -60,3 +60,53 @@ fn paths_of_another_organization_stay_external() {
     let found = external_access(&policy, &target(), &org, &SearchLimits::default()).unwrap();
     assert_eq!(found.len(), 1, "{found:#?}");
 }
+
+/// A policy that names only the zone's principals and services grants no external access, even
+/// with conditions the engine does not decide (the search is skipped, not approximated).
+#[test]
+fn zone_and_service_principals_alone_grant_nothing() {
+    let policy = parse_policy(
+        r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["111122223333", "arn:aws:iam::111122223333:role/r"],
+            "Service": "logging.s3.amazonaws.com"}, "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringLike": {"s3:prefix": "${aws:username}/*"}}},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let zone = Zone::account("111122223333");
+    let found = external_access(&policy, &target(), &zone, &SearchLimits::default()).unwrap();
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// One outside principal among the zone's own is searched as usual.
+#[test]
+fn an_outside_principal_among_zone_principals_is_found() {
+    let policy = parse_policy(
+        r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["111122223333", "arn:aws:iam::444455556666:root"]},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}"#,
+    )
+    .unwrap();
+    let zone = Zone::account("111122223333");
+    let found = external_access(&policy, &target(), &zone, &SearchLimits::default()).unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].principal.value, "444455556666");
+}
+
+/// One account named two ways in two statements is one finding for that account, and nothing
+/// public: each spelling's callers stay under the account's label.
+#[test]
+fn one_account_spelled_two_ways_is_not_public() {
+    let policy = parse_policy(
+        r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+        {"Effect": "Allow", "Principal": {"AWS": "444455556666"},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}"#,
+    )
+    .unwrap();
+    let zone = Zone::account("111122223333");
+    let found = external_access(&policy, &target(), &zone, &SearchLimits::default()).unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].principal.value, "444455556666");
+}

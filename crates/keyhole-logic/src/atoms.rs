@@ -136,13 +136,29 @@ pub(crate) enum Shape {
     Key(KeyType),
 }
 
-/// The atoms of one variable.
+/// The atoms of one variable. The atoms, preferred sets and witness values are shared with
+/// every other query that splits the variable by the same sets.
 #[derive(Debug)]
 pub(crate) struct VarAtoms {
     pub(crate) var: Var,
-    pub(crate) atoms: Vec<Atom>,
+    pub(crate) atoms: Arc<[Atom]>,
     /// Sets a witness prefers, most preferred first (string variables).
-    pub(crate) preferred: Vec<Preferred>,
+    pub(crate) preferred: Arc<[Preferred]>,
+    /// Per atom, its witness value once computed.
+    pub(crate) values: Arc<[OnceLock<Result<AtomValue, String>>]>,
+}
+
+/// A concrete value of one atom.
+#[derive(Clone, Debug)]
+pub(crate) enum AtomValue {
+    /// The key is absent.
+    Absent,
+    /// A multivalued value (its elements come from membership flags).
+    Multi,
+    /// A single value.
+    Text(String),
+    /// A caller kind.
+    Kind(PrincipalKind),
 }
 
 /// A set a witness prefers, built in the variable's alphabet when a witness first asks for it.
@@ -202,6 +218,11 @@ fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
 ///
 /// Returns the atoms of each variable (in `vars` order) and, per test, the atoms on which it
 /// holds.
+///
+/// A variable's atoms depend only on its shape, the distinct sets its tests name (in order) and
+/// the limits, so they are kept in a per-thread cache ([`VarCache`]) and shared by every query
+/// that names the same sets: across the resources of an account most variables (the caller,
+/// the action, the zone's keys) repeat exactly.
 pub(crate) fn atomize(
     vars: &[(Var, Shape)],
     tests: &[Test],
@@ -216,99 +237,36 @@ pub(crate) fn atomize(
             .enumerate()
             .filter(|(_, t)| t.var == *var)
             .collect();
-        let alphabet = string_alphabet(*shape, mine.iter().map(|(_, t)| &t.region), max_states);
-        let preferred = match &alphabet {
-            Some(alphabet) => preferred_globs(*shape)
-                .into_iter()
-                .map(|(glob, arn)| Preferred {
-                    alphabet: Arc::clone(alphabet),
-                    glob,
-                    arn,
-                    set: OnceLock::new(),
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        // Built sets by expression: policies repeat patterns, and every test of a kind repeats
-        // the same pieces.
-        let mut memo: Vec<(&SetExpr, Region)> = Vec::new();
-        // Distinct sets, each test pointing at one.
-        let mut sets: Vec<Region> = Vec::new();
-        let mut set_of_test = Vec::with_capacity(mine.len());
+        // The distinct sets, each test pointing at one.
+        let mut exprs: Vec<&SetExpr> = Vec::new();
+        let mut expr_of_test = Vec::with_capacity(mine.len());
         for (_, test) in &mine {
-            let region = build_set(&test.region, *shape, alphabet.as_ref(), &mut memo)?;
-            let index = match sets.iter().position(|s| *s == region) {
+            let index = match exprs.iter().position(|e| **e == test.region) {
                 Some(i) => i,
                 None => {
-                    sets.push(region);
-                    sets.len() - 1
+                    exprs.push(&test.region);
+                    exprs.len() - 1
                 }
             };
-            set_of_test.push(index);
+            expr_of_test.push(index);
         }
-        // Refine the universe region by region.
-        let universe = universe(*shape, alphabet.as_ref())?;
-        let mut regions: Vec<(Region, Vec<bool>)> = vec![(universe, Vec::new())];
-        for set in &sets {
-            let mut next = Vec::with_capacity(regions.len() * 2);
-            for (region, inside) in &regions {
-                let within = region.intersect(set)?;
-                let mut keep = |part: Region, member: bool| {
-                    let mut inside = inside.clone();
-                    inside.push(member);
-                    next.push((part, inside));
-                };
-                if within.is_empty() {
-                    keep(region.clone(), false);
-                } else if within == *region {
-                    keep(within, true);
-                } else {
-                    let without = region.difference(set)?;
-                    keep(within, true);
-                    keep(without, false);
-                }
-            }
-            if next.len() > max_atoms {
-                return Err(format!(
-                    "budget: more than {max_atoms} atoms for {}",
-                    describe(var)
-                ));
-            }
-            regions = next;
-        }
-        let key_type = match shape {
-            Shape::Key(ty) => Some(*ty),
-            _ => None,
-        };
-        let mut atoms = Vec::new();
-        let mut positions = Vec::new(); // per atom: None for special values, Some(region index)
-        if key_type.is_some() {
-            atoms.push(Atom::Absent);
-            positions.push(None);
-        }
-        for (i, (region, _)) in regions.iter().enumerate() {
-            atoms.push(Atom::Value(region.clone()));
-            positions.push(Some(i));
-        }
-        if let Some(ty) = key_type {
-            atoms.push(Atom::Multi);
-            positions.push(None);
-            if !matches!(ty, KeyType::String | KeyType::Presence) {
-                atoms.push(Atom::Malformed);
-                positions.push(None);
-            }
-        }
-        for ((test_index, test), set) in mine.iter().zip(&set_of_test) {
-            let bits = atoms
+        let split = VAR_CACHE
+            .with(|cache| cache.get_or_split(var, *shape, &exprs, max_atoms, max_states))?;
+        for ((test_index, test), expr) in mine.iter().zip(&expr_of_test) {
+            let set = split.set_of_expr.get(*expr).copied();
+            let bits = split
+                .atoms
                 .iter()
-                .zip(&positions)
+                .zip(&split.positions)
                 .map(|(atom, pos)| match (atom, pos) {
                     (Atom::Absent, _) => test.absent,
                     (Atom::Multi, _) => test.multi,
                     (Atom::Malformed, _) => test.malformed,
-                    (Atom::Value(_), Some(r)) => regions
+                    (Atom::Value(_), Some(r)) => split
+                        .inside
                         .get(*r)
-                        .and_then(|(_, inside)| inside.get(*set))
+                        .zip(set)
+                        .and_then(|(inside, set)| inside.get(set))
                         .copied()
                         .unwrap_or(false),
                     (Atom::Value(_), None) => false,
@@ -320,11 +278,191 @@ pub(crate) fn atomize(
         }
         all.push(VarAtoms {
             var: var.clone(),
-            atoms,
-            preferred,
+            atoms: Arc::clone(&split.atoms),
+            preferred: Arc::clone(&split.preferred),
+            values: Arc::clone(&split.values),
         });
     }
     Ok((all, test_bits))
+}
+
+/// One variable's domain split by a list of sets.
+#[derive(Debug)]
+struct Split {
+    atoms: Arc<[Atom]>,
+    preferred: Arc<[Preferred]>,
+    values: Arc<[OnceLock<Result<AtomValue, String>>]>,
+    /// Per atom: `None` for a special value, else its region's index.
+    positions: Vec<Option<usize>>,
+    /// Per region, per distinct set: whether the region lies inside the set.
+    inside: Vec<Vec<bool>>,
+    /// Per set expression (in the order given), its distinct set.
+    set_of_expr: Vec<usize>,
+}
+
+/// A per-thread cache of splits, keyed by the shape, the limits and the sets' written form.
+/// Bounded: it is emptied when it holds [`VarCache::CAPACITY`] entries or
+/// [`VarCache::MAX_WEIGHT`] automaton transitions.
+#[derive(Default)]
+struct VarCache {
+    entries: std::cell::RefCell<std::collections::HashMap<String, Arc<Split>>>,
+    weight: std::cell::Cell<usize>,
+}
+
+thread_local! {
+    static VAR_CACHE: VarCache = VarCache::default();
+}
+
+/// Empties this thread's cache of variable splits (see [`crate::clear_caches`]).
+pub(crate) fn clear_cache() {
+    VAR_CACHE.with(|cache| {
+        cache.entries.borrow_mut().clear();
+        cache.weight.set(0);
+    });
+}
+
+impl VarCache {
+    const CAPACITY: usize = 4096;
+    /// About 64 MB of transitions.
+    const MAX_WEIGHT: usize = 1 << 24;
+
+    fn get_or_split(
+        &self,
+        var: &Var,
+        shape: Shape,
+        exprs: &[&SetExpr],
+        max_atoms: usize,
+        max_states: usize,
+    ) -> Result<Arc<Split>, String> {
+        // The derived `Debug` form of the sets names every part, so equal keys mean equal sets.
+        let key = format!("{shape:?}|{max_atoms}|{max_states}|{exprs:?}");
+        if let Some(hit) = self.entries.borrow().get(&key) {
+            return Ok(Arc::clone(hit));
+        }
+        let split = Arc::new(split(var, shape, exprs, max_atoms, max_states)?);
+        let weight: usize = split
+            .atoms
+            .iter()
+            .map(|atom| match atom {
+                Atom::Value(Region::Str(set)) => set.state_count() * set.alphabet().class_count(),
+                _ => 1,
+            })
+            .sum();
+        if weight > Self::MAX_WEIGHT / 4 {
+            return Ok(split);
+        }
+        let mut entries = self.entries.borrow_mut();
+        if entries.len() >= Self::CAPACITY || self.weight.get() + weight > Self::MAX_WEIGHT {
+            entries.clear();
+            self.weight.set(0);
+        }
+        self.weight.set(self.weight.get() + weight);
+        entries.insert(key, Arc::clone(&split));
+        Ok(split)
+    }
+}
+
+/// Splits a variable's domain by `exprs`.
+fn split(
+    var: &Var,
+    shape: Shape,
+    exprs: &[&SetExpr],
+    max_atoms: usize,
+    max_states: usize,
+) -> Result<Split, String> {
+    let alphabet = string_alphabet(shape, exprs.iter().copied(), max_states);
+    let preferred: Arc<[Preferred]> = match &alphabet {
+        Some(alphabet) => preferred_globs(shape)
+            .into_iter()
+            .map(|(glob, arn)| Preferred {
+                alphabet: Arc::clone(alphabet),
+                glob,
+                arn,
+                set: OnceLock::new(),
+            })
+            .collect(),
+        None => Arc::new([]),
+    };
+    // Built sets by expression: policies repeat patterns, and every test of a kind repeats the
+    // same pieces.
+    let mut memo: Vec<(&SetExpr, Region)> = Vec::new();
+    // Distinct sets, each expression pointing at one.
+    let mut sets: Vec<Region> = Vec::new();
+    let mut set_of_expr = Vec::with_capacity(exprs.len());
+    for expr in exprs {
+        let region = build_set(expr, shape, alphabet.as_ref(), &mut memo)?;
+        let index = match sets.iter().position(|s| *s == region) {
+            Some(i) => i,
+            None => {
+                sets.push(region);
+                sets.len() - 1
+            }
+        };
+        set_of_expr.push(index);
+    }
+    // Refine the universe region by region.
+    let universe = universe(shape, alphabet.as_ref())?;
+    let mut regions: Vec<(Region, Vec<bool>)> = vec![(universe, Vec::new())];
+    for set in &sets {
+        let mut next = Vec::with_capacity(regions.len() * 2);
+        for (region, inside) in &regions {
+            let within = region.intersect(set)?;
+            let mut keep = |part: Region, member: bool| {
+                let mut inside = inside.clone();
+                inside.push(member);
+                next.push((part, inside));
+            };
+            if within.is_empty() {
+                keep(region.clone(), false);
+            } else if within == *region {
+                keep(within, true);
+            } else {
+                let without = region.difference(set)?;
+                keep(within, true);
+                keep(without, false);
+            }
+        }
+        if next.len() > max_atoms {
+            return Err(format!(
+                "budget: more than {max_atoms} atoms for {}",
+                describe(var)
+            ));
+        }
+        regions = next;
+    }
+    let key_type = match shape {
+        Shape::Key(ty) => Some(ty),
+        _ => None,
+    };
+    let mut atoms = Vec::new();
+    let mut positions = Vec::new();
+    if key_type.is_some() {
+        atoms.push(Atom::Absent);
+        positions.push(None);
+    }
+    let mut inside = Vec::with_capacity(regions.len());
+    for (i, (region, members)) in regions.into_iter().enumerate() {
+        atoms.push(Atom::Value(region));
+        positions.push(Some(i));
+        inside.push(members);
+    }
+    if let Some(ty) = key_type {
+        atoms.push(Atom::Multi);
+        positions.push(None);
+        if !matches!(ty, KeyType::String | KeyType::Presence) {
+            atoms.push(Atom::Malformed);
+            positions.push(None);
+        }
+    }
+    let values = atoms.iter().map(|_| OnceLock::new()).collect();
+    Ok(Split {
+        atoms: atoms.into(),
+        preferred,
+        values,
+        positions,
+        inside,
+        set_of_expr,
+    })
 }
 
 /// A variable, in words, for reasons.

@@ -4,11 +4,17 @@
 //! allowed by OLD and not by NEW. Each `Yes` carries a witness request, which is checked again
 //! with the concrete evaluator before it is reported, so a reported difference is one the
 //! evaluator confirms. AWS's CheckNoNewAccess asks the first of the two questions.
+//!
+//! Both questions are asked in one linked [`Space`]: the two policies are atomised once, and
+//! for resource policies `aws:PrincipalArn` and `aws:PrincipalAccount` are the caller's own, so
+//! every witness is a request AWS could receive (never, say, a service principal carrying an
+//! `aws:PrincipalAccount`).
 
 use keyhole_policy::request::Request;
 use keyhole_policy::{Decision, EvalOptions, Layer, Policy, evaluate_policy};
 
-use crate::query::{Answer, PolicyKind, QueryOptions, Witness, allowed_but_not};
+use crate::query::{Answer, PolicyKind, QueryOptions, Witness};
+use crate::space::Space;
 
 /// How two policies relate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,8 +61,22 @@ pub struct Comparison {
 /// Compares two policies used as `options.kind`.
 #[must_use]
 pub fn compare(old: &Policy, new: &Policy, options: &QueryOptions) -> Comparison {
-    let more = direction(new, old, options);
-    let less = direction(old, new, options);
+    let (more, less) = match Space::linked(options).and_then(|mut space| {
+        let allowed_old = space.allowed(old)?;
+        let allowed_new = space.allowed(new)?;
+        let more = space.solve(&allowed_new.clone().and(allowed_old.clone().negate()));
+        let less = space.solve(&allowed_old.and(allowed_new.negate()));
+        Ok((more, less))
+    }) {
+        Ok((more, less)) => (
+            direction(more, new, old, options),
+            direction(less, old, new, options),
+        ),
+        Err(reason) => (
+            Direction::Unknown(reason.clone()),
+            Direction::Unknown(reason),
+        ),
+    };
     let mut unknown_reasons = Vec::new();
     let mut side = |d: Direction, what: &str| match d {
         Direction::Witness(r) => (true, Some(r)),
@@ -92,9 +112,10 @@ enum Direction {
     Unknown(String),
 }
 
-/// Requests allowed by `a` and not by `b`, with the witness confirmed by the evaluator.
-fn direction(a: &Policy, b: &Policy, options: &QueryOptions) -> Direction {
-    match allowed_but_not(a, b, options) {
+/// The answer for requests allowed by `a` and not by `b`, with the witness confirmed by the
+/// evaluator.
+fn direction(answer: Answer, a: &Policy, b: &Policy, options: &QueryOptions) -> Direction {
+    match answer {
         Answer::No => Direction::None,
         Answer::Unknown(reason) => Direction::Unknown(reason),
         Answer::Yes(w) => {

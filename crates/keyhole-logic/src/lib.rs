@@ -79,3 +79,13 @@ pub use query::{
     representative_requests, satisfiable,
 };
 pub use space::{CallerKind, Expr, Space};
+
+/// Empties the calling thread's engine caches.
+///
+/// Queries share each variable's atoms (its automata and witness values) through a bounded
+/// per-thread cache keyed by the sets that split it, so a query that names the same literals as
+/// an earlier one on the thread skips their construction. Answers never depend on the cache;
+/// benchmarks call this to measure a query from cold.
+pub fn clear_caches() {
+    atoms::clear_cache();
+}

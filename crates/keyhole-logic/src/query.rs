@@ -656,14 +656,7 @@ fn internal(var: &Var) -> String {
     format!("internal: unexpected value for {}", describe(var))
 }
 
-/// A concrete value of one atom.
-#[derive(Clone, Debug)]
-enum Value {
-    Absent,
-    Multi,
-    Text(String),
-    Kind(PrincipalKind),
-}
+use crate::atoms::AtomValue as Value;
 
 /// A value that parses as no number, date, boolean or IP address.
 const MALFORMED: &str = "not-a-value";
@@ -687,7 +680,15 @@ fn catalog_action_in(set: &crate::StringSet) -> Option<String> {
         })
 }
 
+/// The witness value of one atom, computed once per shared split.
 fn atom_value(var: &VarAtoms, atom: usize) -> Result<Value, String> {
+    match var.values.get(atom) {
+        Some(slot) => slot.get_or_init(|| compute_atom_value(var, atom)).clone(),
+        None => Err(internal(&var.var)),
+    }
+}
+
+fn compute_atom_value(var: &VarAtoms, atom: usize) -> Result<Value, String> {
     let overflow = |what: &str| {
         format!(
             "a witness {what} for {} is out of range",

@@ -309,3 +309,38 @@ fn not_principal_applies_to_every_caller_it_does_not_name() {
     };
     assert_eq!(satisfiable(&p, &inside), Answer::No);
 }
+
+/// `compare` asks about requests AWS could receive: `aws:PrincipalAccount` is the caller's own,
+/// so `"*"` pinned to an account's callers adds nothing to a grant to that account.
+#[test]
+fn compare_reads_principal_keys_off_the_caller() {
+    let old = policy(
+        r#"{"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*"}"#,
+    );
+    let new = policy(
+        r#"{"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*"},
+           {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "444455556666"}}}"#,
+    );
+    let c = keyhole_logic::compare(&old, &new, &resource());
+    assert_eq!(c.relation, keyhole_logic::Relation::Equivalent, "{c:#?}");
+    // Widening the account is still found, with a consistent witness.
+    let wider = policy(
+        r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+            "Condition": {"StringLike": {"aws:PrincipalAccount": "44445555*"}}}"#,
+    );
+    let c = keyhole_logic::compare(&old, &wider, &resource());
+    assert_eq!(c.relation, keyhole_logic::Relation::More, "{c:#?}");
+    let w = c.new_allows_but_old_denies.unwrap();
+    let RequestPrincipal::Aws { arn } = &w.principal else {
+        panic!("{w:#?}")
+    };
+    assert_eq!(
+        w.context.get("aws:PrincipalAccount"),
+        Some(&ContextValue::Single(arn.account.clone()))
+    );
+}
