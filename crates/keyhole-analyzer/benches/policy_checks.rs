@@ -37,17 +37,20 @@
 //!
 //! Each call runs `KEYHOLE_BENCH_REPS` times (default 3) on this thread, keeping the fastest
 //! wall time and the least thread CPU time (`CLOCK_THREAD_CPUTIME_ID` through rustix, which
-//! leaves out time spent waiting for the core on a loaded machine). There is no cold/warm
-//! split: `keyhole_logic` exposes no function to clear its caches (no `clear_caches`), so
-//! later reps, and later calls on the same policy, may hit whatever the engine and the service
-//! catalog keep between calls; the figures are closest to warm ones. The service catalog is
-//! loaded before any timing. Prints, per check (and per access list and policy type), the call
+//! leaves out time spent waiting for the core on a loaded machine). `KEYHOLE_BENCH_CACHE=warm`
+//! keeps the engine's per-thread cache of atomizations across calls and repetitions (as a
+//! long-running process checking many policies does); the default, `cold`, calls
+//! `keyhole_logic::clear_caches` before every run, so nothing built for another call is
+//! reused, as in one `keyhole check` process. The service catalog is loaded before any timing. Prints, per check (and per access list and policy type), the call
 //! count, p50/p90/p99/max of both times, the PASS / FAIL / error counts (errors split into
 //! `Invalid`, which the API would reject, and `Undecided`, with the first call of each reason),
 //! panics, and the slowest calls.
 //!
-//! Validate throughput (`keyhole_analyzer::validate`) will be added here once that module's API
-//! is final.
+//! - **validate** (`KEYHOLE_BENCH_CHECK=validate`): `keyhole_analyzer::validate::validate` on
+//!   the text of every corpus file (all 746 `.json` files, unparseable ones included), as
+//!   `RESOURCE_POLICY` when the text names a `Principal`, else `IDENTITY_POLICY`. Reports the
+//!   per-policy p50/p99 and the throughput of the whole pass (policies per second, the least
+//!   thread CPU time of `KEYHOLE_BENCH_REPS` passes).
 //!
 //! Run on one core: `taskset -c 1 cargo bench -p keyhole-analyzer --bench policy_checks`.
 #![allow(
@@ -260,7 +263,11 @@ fn time_call(
     let mut best = Duration::MAX;
     let mut best_cpu = Duration::MAX;
     let mut outcome = Outcome::Pass;
+    let warm = std::env::var("KEYHOLE_BENCH_CACHE").as_deref() == Ok("warm");
     for _ in 0..reps.max(1) {
+        if !warm {
+            keyhole_logic::clear_caches();
+        }
         let cpu = thread_cpu();
         let start = Instant::now();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
@@ -487,8 +494,12 @@ fn main() {
 
     let folders = folders(&dir);
     let entries: Vec<&Entry> = folders.values().flatten().collect();
+    let cache = match std::env::var("KEYHOLE_BENCH_CACHE").as_deref() {
+        Ok("warm") => "warm",
+        _ => "cold",
+    };
     println!(
-        "corpus: {} ({} parseable policies in {} folders), reps {reps}",
+        "corpus: {} ({} parseable policies in {} folders), reps {reps}, {cache} engine cache",
         dir.display(),
         entries.len(),
         folders.len()
@@ -502,6 +513,86 @@ fn main() {
     if only.is_empty() || only == "no-public-access" {
         no_public_access(&entries, reps);
     }
-    // Validate throughput (`keyhole_analyzer::validate`) will be added here once its API is
-    // final.
+    if only == "validate" || only.is_empty() {
+        validate_throughput(&dir, reps);
+    }
+}
+
+/// Every corpus file validated once per pass: per-policy CPU time and the pass's throughput.
+fn validate_throughput(dir: &Path, reps: usize) {
+    use keyhole_analyzer::validate::{PolicyType, validate};
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let texts: Vec<(String, PolicyType)> = files
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            let kind = if text.contains("\"Principal\"") || text.contains("\"NotPrincipal\"") {
+                PolicyType::ResourcePolicy
+            } else {
+                PolicyType::IdentityPolicy
+            };
+            (text, kind)
+        })
+        .collect();
+    let bytes: usize = texts.iter().map(|(t, _)| t.len()).sum();
+    let mut per_policy = vec![Duration::MAX; texts.len()];
+    let mut best_pass = Duration::MAX;
+    let mut findings = 0usize;
+    let mut errors = 0usize;
+    for _ in 0..reps.max(1) {
+        let pass_start = thread_cpu();
+        let wall_start = Instant::now();
+        findings = 0;
+        errors = 0;
+        for (i, (text, kind)) in texts.iter().enumerate() {
+            let cpu = thread_cpu();
+            let start = Instant::now();
+            match validate(text, *kind, None) {
+                Ok(f) => findings += f.len(),
+                Err(_) => errors += 1,
+            }
+            let took = match (cpu, thread_cpu()) {
+                (Some(a), Some(b)) => b.saturating_sub(a),
+                _ => start.elapsed(),
+            };
+            per_policy[i] = per_policy[i].min(took);
+        }
+        best_pass = best_pass.min(match (pass_start, thread_cpu()) {
+            (Some(a), Some(b)) => b.saturating_sub(a),
+            _ => wall_start.elapsed(),
+        });
+    }
+    let mut sorted = per_policy.clone();
+    sorted.sort();
+    let pct = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "== validate: {} files ({} KB), {findings} findings, {errors} errors",
+        texts.len(),
+        bytes / 1024
+    );
+    println!(
+        "   CPU time per policy (least of {reps}): p50 {:?}  p90 {:?}  p99 {:?}  max {:?}",
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        sorted.last().copied().unwrap_or_default()
+    );
+    println!(
+        "   whole pass (least CPU of {reps}): {:?} -> {:.0} policies/s, {:.1} MB/s",
+        best_pass,
+        texts.len() as f64 / best_pass.as_secs_f64(),
+        bytes as f64 / 1e6 / best_pass.as_secs_f64()
+    );
 }
