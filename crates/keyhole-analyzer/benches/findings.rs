@@ -27,7 +27,8 @@
 //! evaluator, as `keyhole analyze` does.
 //!
 //! `KEYHOLE_BENCH_CACHE=warm` keeps the engine's per-thread cache of atomizations across
-//! policies and repetitions (as `keyhole analyze` does across the resources of an account);
+//! policies (as `keyhole analyze` does across the resources of an account) and times each
+//! policy once, so it never profits from its own earlier runs;
 //! the default, `cold`, calls `keyhole_logic::clear_caches` before every run, so each policy is
 //! measured with nothing built for another.
 //!
@@ -363,6 +364,8 @@ fn time_one(
     let mut best_cpu = Duration::MAX;
     let mut outcome = Outcome::Found(Vec::new());
     let warm = std::env::var("KEYHOLE_BENCH_CACHE").as_deref() == Ok("warm");
+    // Warm: one run, so a policy never profits from its own earlier runs.
+    let reps = if warm { 1 } else { reps };
     for _ in 0..reps {
         if !warm {
             keyhole_logic::clear_caches();

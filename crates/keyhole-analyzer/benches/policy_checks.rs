@@ -38,8 +38,9 @@
 //! Each call runs `KEYHOLE_BENCH_REPS` times (default 3) on this thread, keeping the fastest
 //! wall time and the least thread CPU time (`CLOCK_THREAD_CPUTIME_ID` through rustix, which
 //! leaves out time spent waiting for the core on a loaded machine). `KEYHOLE_BENCH_CACHE=warm`
-//! keeps the engine's per-thread cache of atomizations across calls and repetitions (as a
-//! long-running process checking many policies does); the default, `cold`, calls
+//! keeps the engine's per-thread cache of atomizations across calls (as a long-running process
+//! checking many policies does) and times each call once, so it never profits from its own
+//! earlier runs; the default, `cold`, calls
 //! `keyhole_logic::clear_caches` before every run, so nothing built for another call is
 //! reused, as in one `keyhole check` process. The service catalog is loaded before any timing. Prints, per check (and per access list and policy type), the call
 //! count, p50/p90/p99/max of both times, the PASS / FAIL / error counts (errors split into
@@ -264,7 +265,9 @@ fn time_call(
     let mut best_cpu = Duration::MAX;
     let mut outcome = Outcome::Pass;
     let warm = std::env::var("KEYHOLE_BENCH_CACHE").as_deref() == Ok("warm");
-    for _ in 0..reps.max(1) {
+    // Warm: one run, so a call never profits from its own earlier runs.
+    let reps = if warm { 1 } else { reps.max(1) };
+    for _ in 0..reps {
         if !warm {
             keyhole_logic::clear_caches();
         }

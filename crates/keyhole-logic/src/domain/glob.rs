@@ -717,66 +717,123 @@ impl StringSet {
     }
 
     /// Subset construction over the position automaton of a pattern.
+    ///
+    /// A state is the set of pattern positions the input so far can be at, as a bitset (one bit
+    /// per position, the last one meaning "matched"). A step is a few word operations: the
+    /// positions whose `One` step takes the class move one to the right, those whose `Run` takes
+    /// it stay. Classes on which every step behaves alike (most of them: a pattern names few
+    /// characters) share one computation.
     fn from_steps(alphabet: &Arc<Alphabet>, steps: &[Step]) -> Result<Self, DomainError> {
         let classes = alphabet.class_count();
         let limit = alphabet.max_states;
         let end = steps.len();
-        // For a run at position i, positions in [covered_from[i], i) are redundant next to i: every
-        // word accepted from them is accepted from i (all steps in between use a subset of the
-        // run's classes).
-        let covered_from: Vec<usize> = (0..end)
-            .map(|i| match steps.get(i) {
-                Some(Step::Run(run)) => {
-                    let mut j = i;
-                    while j > 0
-                        && steps
-                            .get(j - 1)
-                            .is_some_and(|s| s.classes().iter().zip(run).all(|(&s, &r)| !s || r))
-                    {
-                        j -= 1;
-                    }
-                    j
-                }
-                _ => i,
-            })
-            .collect();
-        let closure = |mut positions: BTreeSet<usize>| -> Vec<usize> {
-            let mut extra = Vec::new();
-            for &p in &positions {
-                let mut q = p;
-                while let Some(Step::Run(_)) = steps.get(q) {
-                    q += 1;
-                    extra.push(q);
-                }
-            }
-            positions.extend(extra);
-            let runs: Vec<usize> = positions
-                .iter()
-                .copied()
-                .filter(|&p| matches!(steps.get(p), Some(Step::Run(_))))
-                .collect();
-            positions
-                .into_iter()
-                .filter(|&p| {
-                    !runs
-                        .iter()
-                        .any(|&r| covered_from.get(r).is_some_and(|&from| from <= p && p < r))
-                })
-                .collect()
-        };
-        let start = closure(BTreeSet::from([0]));
-        // States are keyed by the bitset of their positions: hashing and comparing a few words
-        // instead of a list of positions.
         let words = (end + 1).div_ceil(64);
-        let key = |positions: &[usize]| -> Vec<u64> {
-            let mut bits = vec![0u64; words];
-            for &p in positions {
-                if let Some(w) = bits.get_mut(p / 64) {
-                    *w |= 1u64 << (p % 64);
+        let bit = |mask: &mut [u64], p: usize| {
+            if let Some(w) = mask.get_mut(p / 64) {
+                *w |= 1u64 << (p % 64);
+            }
+        };
+        // Per class: the positions whose step consumes it, split by kind.
+        let mut columns: Vec<(Vec<u64>, Vec<u64>)> =
+            vec![(vec![0; words], vec![0; words]); classes];
+        let mut runs = vec![0u64; words];
+        for (p, step) in steps.iter().enumerate() {
+            if let Step::Run(_) = step {
+                bit(&mut runs, p);
+            }
+            for (class, &takes) in step.classes().iter().enumerate() {
+                if takes && let Some((one, run)) = columns.get_mut(class) {
+                    match step {
+                        Step::One(_) => bit(one, p),
+                        Step::Run(_) => bit(run, p),
+                    }
                 }
             }
-            bits
+        }
+        // For a run at position r, positions in [covered_from, r) are redundant next to r: every
+        // word accepted from them is accepted from r (all steps in between use a subset of the
+        // run's classes).
+        let mut cover: Vec<Option<Vec<u64>>> = vec![None; end];
+        for (r, step) in steps.iter().enumerate() {
+            let Step::Run(run) = step else { continue };
+            let mut j = r;
+            while j > 0
+                && steps
+                    .get(j - 1)
+                    .is_some_and(|s| s.classes().iter().zip(run).all(|(&s, &r)| !s || r))
+            {
+                j -= 1;
+            }
+            if j < r {
+                let mut mask = vec![0u64; words];
+                for p in j..r {
+                    bit(&mut mask, p);
+                }
+                if let Some(slot) = cover.get_mut(r) {
+                    *slot = Some(mask);
+                }
+            }
+        }
+        let shift_left = |set: &mut [u64]| {
+            let mut carry = 0u64;
+            for w in set.iter_mut() {
+                let next_carry = *w >> 63;
+                *w = (*w << 1) | carry;
+                carry = next_carry;
+            }
         };
+        // Runs may be skipped (they match the empty string); then redundant positions go.
+        let closure = |set: &mut Vec<u64>| {
+            loop {
+                let mut skip: Vec<u64> = set.iter().zip(&runs).map(|(s, r)| s & r).collect();
+                shift_left(&mut skip);
+                let mut changed = false;
+                for (s, k) in set.iter_mut().zip(&skip) {
+                    if *s | k != *s {
+                        *s |= k;
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            let mut redundant = vec![0u64; words];
+            for (w, (&s, &r)) in set.iter().zip(&runs).enumerate() {
+                let mut present = s & r;
+                while present != 0 {
+                    let p = w * 64 + present.trailing_zeros() as usize;
+                    present &= present - 1;
+                    if let Some(Some(mask)) = cover.get(p) {
+                        for (x, m) in redundant.iter_mut().zip(mask) {
+                            *x |= m;
+                        }
+                    }
+                }
+            }
+            for (s, x) in set.iter_mut().zip(&redundant) {
+                *s &= !x;
+            }
+        };
+        let accepts = |set: &[u64]| set.get(end / 64).is_some_and(|w| w >> (end % 64) & 1 == 1);
+        // Classes with identical columns behave alike in every state.
+        let mut group_of = Vec::with_capacity(classes);
+        let mut groups: Vec<usize> = Vec::new(); // a representative class per group
+        for class in 0..classes {
+            let same = groups
+                .iter()
+                .position(|&g| columns.get(g) == columns.get(class));
+            group_of.push(match same {
+                Some(g) => g,
+                None => {
+                    groups.push(class);
+                    groups.len() - 1
+                }
+            });
+        }
+        let mut start = vec![0u64; words];
+        bit(&mut start, 0);
+        closure(&mut start);
         let mut ids: FastMap<Vec<u64>, u32> = FastMap::default();
         let mut queue = VecDeque::new();
         let mut raw = RawDfa {
@@ -784,37 +841,40 @@ impl StringSet {
             trans: Vec::new(),
             accept: Vec::new(),
         };
-        ids.insert(key(&start), state_id(0, limit)?);
-        raw.accept.push(start.contains(&end));
+        ids.insert(start.clone(), state_id(0, limit)?);
+        raw.accept.push(accepts(&start));
         queue.push_back(start);
+        let mut targets = vec![0u32; groups.len()];
         while let Some(set) = queue.pop_front() {
-            for class in 0..classes {
-                let mut next = BTreeSet::new();
-                for &p in &set {
-                    match steps.get(p) {
-                        Some(Step::One(c)) if c.get(class) == Some(&true) => {
-                            next.insert(p + 1);
-                        }
-                        Some(Step::Run(c)) if c.get(class) == Some(&true) => {
-                            next.insert(p);
-                        }
-                        _ => {}
-                    }
+            for (g, &class) in groups.iter().enumerate() {
+                let Some((one, run)) = columns.get(class) else {
+                    continue;
+                };
+                let mut next: Vec<u64> = set.iter().zip(one).map(|(s, o)| s & o).collect();
+                shift_left(&mut next);
+                for ((n, s), r) in next.iter_mut().zip(&set).zip(run) {
+                    *n |= s & r;
                 }
-                let next = closure(next);
-                let bits = key(&next);
-                let id = match ids.get(&bits) {
+                closure(&mut next);
+                let id = match ids.get(&next) {
                     Some(&id) => id,
                     None => {
                         let id = state_id(ids.len(), limit)?;
-                        ids.insert(bits, id);
-                        raw.accept.push(next.contains(&end));
+                        raw.accept.push(accepts(&next));
+                        ids.insert(next.clone(), id);
                         queue.push_back(next);
                         id
                     }
                 };
-                raw.trans.push(id);
+                if let Some(slot) = targets.get_mut(g) {
+                    *slot = id;
+                }
             }
+            raw.trans.extend(
+                group_of
+                    .iter()
+                    .map(|&g| targets.get(g).copied().unwrap_or(0)),
+            );
         }
         Ok(Self::minimized(alphabet, &raw))
     }
