@@ -238,9 +238,10 @@ fn text_output(out: &mut impl std::io::Write, checked: &[Checked]) -> Result<()>
             .collect();
         writeln!(
             out,
-            "{}: {} findings: {}",
+            "{}: {} finding{}: {}",
             display(&c.path),
             findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
             summary.join(", ")
         )?;
     }
