@@ -260,18 +260,24 @@ fn output_is_sorted_and_deterministic() {
     assert_eq!(starts, sorted);
 }
 
+/// A huge action list is checked value by value, and the pairwise redundancy checks, which are
+/// quadratic, are skipped above their bound (300 values) rather than run; speed itself is
+/// measured by the `policy_checks` bench, not asserted here.
 #[test]
-fn huge_action_lists_stay_fast() {
+fn huge_action_lists_are_bounded() {
     let actions: Vec<String> = (0..3000).map(|i| format!("\"s{i}:Get*\"")).collect();
     let text = format!(
         "{{\"Version\": \"2012-10-17\", \"Statement\": {{\"Effect\": \"Allow\", \"Action\": [{}], \"Resource\": \"*\"}}}}",
         actions.join(",")
     );
-    let started = std::time::Instant::now();
     let findings = validate(&text, PolicyType::IdentityPolicy, None).unwrap();
     assert!(findings.len() >= 3000);
-    // Not a benchmark: a guard against quadratic blow-ups (minutes, not milliseconds).
-    assert!(started.elapsed().as_secs() < 60);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.issue_code.as_str() != "REDUNDANT_ACTION"),
+        "the pairwise check ran on 3,000 values"
+    );
 }
 
 fn corpus_dir() -> Option<PathBuf> {
