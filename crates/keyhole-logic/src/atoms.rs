@@ -122,7 +122,7 @@ pub(crate) enum Atom {
 }
 
 /// What the atoms of one variable look like.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Shape {
     /// Action: strings.
     Action,
@@ -300,13 +300,36 @@ struct Split {
     set_of_expr: Vec<usize>,
 }
 
-/// A per-thread cache of splits, keyed by the shape, the limits and the sets' written form.
+/// A per-thread cache of splits, keyed by the shape, the limits and the sets (hashed, then
+/// compared).
 /// Bounded: it is emptied when it holds [`VarCache::CAPACITY`] entries or
 /// [`VarCache::MAX_WEIGHT`] automaton transitions.
 #[derive(Default)]
 struct VarCache {
-    entries: std::cell::RefCell<std::collections::HashMap<String, Arc<Split>>>,
+    /// By the hash of the key, the entries with that hash.
+    entries: std::cell::RefCell<std::collections::HashMap<u64, Vec<CacheEntry>>>,
+    /// Number of entries.
+    len: std::cell::Cell<usize>,
     weight: std::cell::Cell<usize>,
+}
+
+/// A cached split and the key it was made for.
+struct CacheEntry {
+    shape: Shape,
+    max_atoms: usize,
+    max_states: usize,
+    exprs: Vec<SetExpr>,
+    split: Arc<Split>,
+}
+
+impl CacheEntry {
+    fn is(&self, shape: Shape, exprs: &[&SetExpr], max_atoms: usize, max_states: usize) -> bool {
+        self.shape == shape
+            && self.max_atoms == max_atoms
+            && self.max_states == max_states
+            && self.exprs.len() == exprs.len()
+            && self.exprs.iter().zip(exprs).all(|(a, b)| a == *b)
+    }
 }
 
 thread_local! {
@@ -317,6 +340,7 @@ thread_local! {
 pub(crate) fn clear_cache() {
     VAR_CACHE.with(|cache| {
         cache.entries.borrow_mut().clear();
+        cache.len.set(0);
         cache.weight.set(0);
     });
 }
@@ -334,10 +358,18 @@ impl VarCache {
         max_atoms: usize,
         max_states: usize,
     ) -> Result<Arc<Split>, String> {
-        // The derived `Debug` form of the sets names every part, so equal keys mean equal sets.
-        let key = format!("{shape:?}|{max_atoms}|{max_states}|{exprs:?}");
-        if let Some(hit) = self.entries.borrow().get(&key) {
-            return Ok(Arc::clone(hit));
+        let hash = {
+            use std::hash::{Hash as _, Hasher as _};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (shape, max_atoms, max_states, exprs).hash(&mut h);
+            h.finish()
+        };
+        if let Some(hit) = self.entries.borrow().get(&hash).and_then(|bucket| {
+            bucket
+                .iter()
+                .find(|e| e.is(shape, exprs, max_atoms, max_states))
+        }) {
+            return Ok(Arc::clone(&hit.split));
         }
         let split = Arc::new(split(var, shape, exprs, max_atoms, max_states)?);
         let weight: usize = split
@@ -352,12 +384,20 @@ impl VarCache {
             return Ok(split);
         }
         let mut entries = self.entries.borrow_mut();
-        if entries.len() >= Self::CAPACITY || self.weight.get() + weight > Self::MAX_WEIGHT {
+        if self.len.get() >= Self::CAPACITY || self.weight.get() + weight > Self::MAX_WEIGHT {
             entries.clear();
+            self.len.set(0);
             self.weight.set(0);
         }
+        self.len.set(self.len.get() + 1);
         self.weight.set(self.weight.get() + weight);
-        entries.insert(key, Arc::clone(&split));
+        entries.entry(hash).or_default().push(CacheEntry {
+            shape,
+            max_atoms,
+            max_states,
+            exprs: exprs.iter().map(|e| (*e).clone()).collect(),
+            split: Arc::clone(&split),
+        });
         Ok(split)
     }
 }

@@ -56,7 +56,7 @@ pub(crate) enum Var {
 }
 
 /// How a condition key's values are read, fixed by the operator families used on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum KeyType {
     /// `String…`, `BinaryEquals`, `Arn…`: the value as text.
     String,
@@ -111,7 +111,7 @@ impl crate::domain::finite::Finite for PrincipalKind {
 }
 
 /// A set of values of one variable, described before the variable's alphabet is known.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum SetExpr {
     /// Every value.
     All,

@@ -5,7 +5,7 @@
 //! index order along every path. Node `0` is *false* and node `1` is *true*; a node whose
 //! children are all equal is never created, so every node other than `0` has a path to `1`.
 
-use std::collections::HashMap;
+use crate::domain::glob::FastMap;
 
 /// A node index.
 pub(crate) type NodeId = u32;
@@ -31,9 +31,10 @@ enum Op {
 #[derive(Debug)]
 pub(crate) struct Mdd {
     nodes: Vec<Option<Node>>,
-    unique: HashMap<Node, NodeId>,
-    apply_memo: HashMap<(Op, NodeId, NodeId), NodeId>,
-    not_memo: HashMap<NodeId, NodeId>,
+    // Keys are the diagram's own node ids and shapes, bounded by `max_nodes`: a fast hasher.
+    unique: FastMap<Node, NodeId>,
+    apply_memo: FastMap<(Op, NodeId, NodeId), NodeId>,
+    not_memo: FastMap<NodeId, NodeId>,
     max_nodes: usize,
 }
 
@@ -45,9 +46,9 @@ impl Mdd {
     pub(crate) fn new(max_nodes: usize) -> Self {
         Mdd {
             nodes: vec![None, None],
-            unique: HashMap::new(),
-            apply_memo: HashMap::new(),
-            not_memo: HashMap::new(),
+            unique: FastMap::default(),
+            apply_memo: FastMap::default(),
+            not_memo: FastMap::default(),
             max_nodes,
         }
     }

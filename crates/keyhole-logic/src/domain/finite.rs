@@ -49,6 +49,12 @@ impl<T> PartialEq for FiniteSet<T> {
 
 impl<T> Eq for FiniteSet<T> {}
 
+impl<T> std::hash::Hash for FiniteSet<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bits.hash(state);
+    }
+}
+
 impl<T: Finite> fmt::Debug for FiniteSet<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter()).finish()

@@ -117,11 +117,11 @@ fn changed_by_lowercase() -> &'static std::collections::BTreeMap<String, Vec<cha
 
 /// A hash map with a fast, non-cryptographic hasher: automaton construction hashes many small
 /// keys of its own making (no untrusted input reaches the hash function unbounded).
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// The multiply-rotate hasher of rustc (`FxHasher`).
 #[derive(Default, Clone, Copy)]
-struct FxHasher {
+pub(crate) struct FxHasher {
     hash: u64,
 }
 

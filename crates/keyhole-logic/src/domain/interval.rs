@@ -45,7 +45,7 @@ pub trait Point: Clone + Ord + fmt::Debug {
 }
 
 /// One interval: a lower and an upper end.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Interval<T> {
     lower: Bound<T>,
     upper: Bound<T>,
@@ -184,7 +184,7 @@ fn flip<T>(bound: Bound<T>) -> Bound<T> {
 }
 
 /// A set of values of an ordered domain, as a canonical union of intervals.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IntervalSet<T> {
     // INVARIANT: every interval is normalized and non-empty; sorted by lower end; consecutive
     // intervals neither overlap nor touch.
