@@ -204,7 +204,7 @@ fn exit_0_without_errors_or_security_warnings() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("identity-clean.json: no findings"), "{out}");
     assert!(
-        out.contains("suggestions-only.json: 1 findings: 1 SUGGESTION"),
+        out.contains("suggestions-only.json: 1 finding: 1 SUGGESTION"),
         "{out}"
     );
 }
