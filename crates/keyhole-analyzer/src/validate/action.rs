@@ -163,10 +163,34 @@ fn expansion(cx: &mut Ctx<'_>, pattern: &str) -> Option<Vec<String>> {
         if global {
             cx.budget.expansions -= 1;
         }
-        Some(keyhole_policy::catalog::service_catalog().expand_action_pattern(pattern))
+        Some(expand(&lower, pattern))
     };
     cx.expanded.insert(lower, result.clone());
     result
+}
+
+/// The catalog's expansion of an action pattern, shared by every policy this thread validates
+/// (a bounded cache: `*` and `s3:*` recur in most policies, and expanding a pattern over every
+/// service matches it against all of the catalog's actions). The budget above is spent the same
+/// way on a hit, so findings never depend on what was validated before.
+fn expand(lower: &str, pattern: &str) -> Vec<String> {
+    thread_local! {
+        static EXPANDED: std::cell::RefCell<std::collections::HashMap<String, Vec<String>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    const CAPACITY: usize = 512;
+    EXPANDED.with(|cache| {
+        if let Some(found) = cache.borrow().get(lower) {
+            return found.clone();
+        }
+        let found = keyhole_policy::catalog::service_catalog().expand_action_pattern(pattern);
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CAPACITY {
+            cache.clear();
+        }
+        cache.insert(lower.to_owned(), found.clone());
+        found
+    })
 }
 
 /// Values of one element already covered by another value of it.
