@@ -347,13 +347,7 @@ fn table(out: &mut impl std::io::Write, findings: &[Finding], resources: usize) 
     )?;
     for f in findings {
         writeln!(out)?;
-        let kind = if f.error.is_some() {
-            "ERROR"
-        } else if f.is_public == Some(true) {
-            "PUBLIC"
-        } else {
-            "EXTERNAL"
-        };
+        let kind = kind_label(f.error.is_some(), f.is_public);
         writeln!(
             out,
             "{kind:<8} {:<8} {}  ({})",
@@ -361,42 +355,16 @@ fn table(out: &mut impl std::io::Write, findings: &[Finding], resources: usize) 
             f.resource,
             f.resource_type
         )?;
-        if let Some(e) = &f.error {
-            writeln!(
-                out,
-                "  error:     {e}: {}",
-                f.error_detail.as_deref().unwrap_or("")
-            )?;
+        let row = AccessRow {
+            error: f.error.as_deref(),
+            error_detail: f.error_detail.as_deref(),
+            principal: f.principal.as_ref(),
+            condition: &f.condition,
+            action: f.action.as_deref(),
+        };
+        if !row.write(out)? {
             continue;
         }
-        let principal: Vec<String> = f
-            .principal
-            .iter()
-            .flatten()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect();
-        writeln!(out, "  principal: {}", principal.join(", "))?;
-        if !f.condition.is_empty() {
-            let cond: Vec<String> = f
-                .condition
-                .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            writeln!(out, "  condition: {}", cond.join(", "))?;
-        }
-        let actions = f.action.clone().unwrap_or_default();
-        let shown: Vec<&str> = actions.iter().take(8).map(String::as_str).collect();
-        let more = actions.len().saturating_sub(shown.len());
-        writeln!(
-            out,
-            "  actions:   {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" … (+{more})")
-            } else {
-                String::new()
-            }
-        )?;
         if !f.statements.is_empty() {
             let st: Vec<String> = f
                 .statements
@@ -411,6 +379,66 @@ fn table(out: &mut impl std::io::Write, findings: &[Finding], resources: usize) 
         writeln!(out, "  id:        {}", f.id)?;
     }
     Ok(())
+}
+
+/// The kind column of a table row.
+pub(crate) fn kind_label(error: bool, is_public: Option<bool>) -> &'static str {
+    if error {
+        "ERROR"
+    } else if is_public == Some(true) {
+        "PUBLIC"
+    } else {
+        "EXTERNAL"
+    }
+}
+
+/// What a table row says about one access (a finding or a preview finding).
+pub(crate) struct AccessRow<'a> {
+    pub(crate) error: Option<&'a str>,
+    pub(crate) error_detail: Option<&'a str>,
+    pub(crate) principal: Option<&'a BTreeMap<String, String>>,
+    pub(crate) condition: &'a BTreeMap<String, String>,
+    pub(crate) action: Option<&'a [String]>,
+}
+
+impl AccessRow<'_> {
+    /// Writes the error line, or the principal, condition and actions (at most 8 shown).
+    /// Returns `false` for an error row, whose other lines are left out.
+    pub(crate) fn write(&self, out: &mut impl std::io::Write) -> std::io::Result<bool> {
+        if let Some(e) = self.error {
+            writeln!(out, "  error:     {e}: {}", self.error_detail.unwrap_or(""))?;
+            return Ok(false);
+        }
+        let principal: Vec<String> = self
+            .principal
+            .iter()
+            .flat_map(|p| p.iter())
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        writeln!(out, "  principal: {}", principal.join(", "))?;
+        if !self.condition.is_empty() {
+            let cond: Vec<String> = self
+                .condition
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            writeln!(out, "  condition: {}", cond.join(", "))?;
+        }
+        let actions = self.action.unwrap_or_default();
+        let shown: Vec<&str> = actions.iter().take(8).map(String::as_str).collect();
+        let more = actions.len().saturating_sub(shown.len());
+        writeln!(
+            out,
+            "  actions:   {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" … (+{more})")
+            } else {
+                String::new()
+            }
+        )?;
+        Ok(true)
+    }
 }
 
 /// SARIF 2.1.0: one rule per kind of finding, one result per finding, located at the resource

@@ -13,6 +13,7 @@ use keyhole_analyzer::{Context, Zone};
 use keyhole_sources::{Loaded, Resource, read_paths};
 
 use crate::InputError;
+use crate::analyze::{AccessRow, kind_label};
 
 /// The arguments of `keyhole preview`.
 #[derive(Args)]
@@ -318,13 +319,7 @@ fn table(
     )?;
     for f in findings {
         writeln!(out)?;
-        let kind = if f.error.is_some() {
-            "ERROR"
-        } else if f.is_public == Some(true) {
-            "PUBLIC"
-        } else {
-            "EXTERNAL"
-        };
+        let kind = kind_label(f.error.is_some(), f.is_public);
         let existing = match (f.existing_finding_status, &f.existing_finding_id) {
             (Some(s), Some(_)) => format!(" (was {})", s.as_str()),
             _ => String::new(),
@@ -337,42 +332,16 @@ fn table(
             f.resource,
             f.resource_type
         )?;
-        if let Some(e) = &f.error {
-            writeln!(
-                out,
-                "  error:     {e}: {}",
-                f.error_detail.as_deref().unwrap_or("")
-            )?;
+        let row = AccessRow {
+            error: f.error.as_deref(),
+            error_detail: f.error_detail.as_deref(),
+            principal: f.principal.as_ref(),
+            condition: &f.condition,
+            action: f.action.as_deref(),
+        };
+        if !row.write(out)? {
             continue;
         }
-        let principal: Vec<String> = f
-            .principal
-            .iter()
-            .flatten()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect();
-        writeln!(out, "  principal: {}", principal.join(", "))?;
-        if !f.condition.is_empty() {
-            let cond: Vec<String> = f
-                .condition
-                .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            writeln!(out, "  condition: {}", cond.join(", "))?;
-        }
-        let actions = f.action.clone().unwrap_or_default();
-        let shown: Vec<&str> = actions.iter().take(8).map(String::as_str).collect();
-        let more = actions.len().saturating_sub(shown.len());
-        writeln!(
-            out,
-            "  actions:   {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" … (+{more})")
-            } else {
-                String::new()
-            }
-        )?;
         if let Some(id) = &f.existing_finding_id {
             writeln!(out, "  existing:  {id}")?;
         }
