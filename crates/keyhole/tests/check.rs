@@ -8,49 +8,15 @@
     clippy::panic
 )]
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
+use common::{keyhole, snapshot};
 
 const FIXTURES: &str = "crates/keyhole/tests/fixtures/check";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn keyhole(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("keyhole")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
 fn fixture(name: &str) -> String {
     format!("{FIXTURES}/{name}")
-}
-
-fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var("KEYHOLE_BLESS").as_deref() == Ok("1") {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{} missing; run with KEYHOLE_BLESS=1", path.display()));
-    assert!(
-        expected == actual,
-        "{name} differs from its snapshot (KEYHOLE_BLESS=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}"
-    );
 }
 
 #[test]
