@@ -49,6 +49,9 @@ use keyhole_analyzer::{Access, SearchLimits, Target, Zone, external_access};
 use keyhole_policy::{Decision, EvalOptions, Policy, PolicySet, evaluate, parse_policy};
 use serde_json::{Value, json};
 
+mod common;
+use common::{percentile, thread_cpu};
+
 const ZONE: &str = "111122223333";
 const BUCKET: &str = "arn:aws:s3:::b";
 
@@ -298,19 +301,6 @@ fn own_bucket(policy: &Policy) -> String {
     BUCKET.to_owned()
 }
 
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[i]
-}
-
 fn summary(mut times: Vec<Duration>) -> String {
     times.sort();
     let total: Duration = times.iter().sum();
@@ -340,15 +330,6 @@ enum Outcome {
     Found(Vec<Access>),
     Error(String),
     Panic(String),
-}
-
-/// CPU time of the calling thread so far (`CLOCK_THREAD_CPUTIME_ID`).
-fn thread_cpu() -> Option<Duration> {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Some(Duration::new(
-        u64::try_from(t.tv_sec).ok()?,
-        u32::try_from(t.tv_nsec).ok()?,
-    ))
 }
 
 /// Runs `external_access` `reps` times: the fastest wall time, the smallest CPU time (the

@@ -71,6 +71,9 @@ use keyhole_analyzer::checks::{
 };
 use keyhole_policy::{Policy, parse_policy};
 
+mod common;
+use common::{percentile, thread_cpu};
+
 /// The access list of the `sensitive` set.
 const SENSITIVE: [&str; 2] = ["iam:PassRole", "s3:DeleteBucket"];
 /// The resource type when the policy's actions name no supported service.
@@ -192,19 +195,6 @@ fn resource_type(p: &Policy) -> &'static str {
         .unwrap_or(FALLBACK_TYPE)
 }
 
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[i]
-}
-
 fn summary(mut times: Vec<Duration>) -> String {
     times.sort();
     let total: Duration = times.iter().sum();
@@ -216,15 +206,6 @@ fn summary(mut times: Vec<Duration>) -> String {
         times.last().copied().unwrap_or_default(),
         total
     )
-}
-
-/// CPU time of the calling thread so far (`CLOCK_THREAD_CPUTIME_ID`).
-fn thread_cpu() -> Option<Duration> {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Some(Duration::new(
-        u64::try_from(t.tv_sec).ok()?,
-        u32::try_from(t.tv_nsec).ok()?,
-    ))
 }
 
 /// What one call gave.
@@ -590,7 +571,7 @@ fn validate_throughput(dir: &Path, reps: usize) {
     }
     let mut sorted = per_policy.clone();
     sorted.sort();
-    let pct = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize];
+    let pct = |q: f64| percentile(&sorted, q);
     println!(
         "== validate: {} files ({} KB), {findings} findings, {errors} errors",
         texts.len(),
