@@ -163,43 +163,59 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Result<u8, InputError>> {
 
 /// The zone from the flags, or the one owner account of every resource.
 fn zone(args: &AnalyzeArgs, loaded: &Loaded) -> Result<Result<Zone, InputError>> {
-    if let Some(account) = &args.account {
-        if !keyhole_policy::arn::is_account_id(account) {
-            return Ok(Err(InputError(format!(
-                "--account: `{account}` is not a 12-digit account id"
-            ))));
-        }
-        return Ok(Ok(Zone::account(account)));
-    }
-    if let (Some(org), Some(path)) = (&args.org_id, &args.org_accounts) {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => return Ok(Err(InputError(format!("{}: {e}", path.display())))),
-        };
-        return Ok(match member_accounts(&text) {
-            Ok(members) if !members.is_empty() => Ok(Zone::organization(org, members)),
-            Ok(_) => Err(InputError(format!("{}: no account ids", path.display()))),
-            Err(e) => Err(InputError(format!("{}: {e}", path.display()))),
-        });
+    let org = args.org_id.as_deref().zip(args.org_accounts.as_deref());
+    if let Some(zone) = zone_from_flags(args.account.as_deref(), org) {
+        return Ok(zone);
     }
     let owners: std::collections::BTreeSet<&str> = loaded
         .resources
         .iter()
         .map(|r| r.account.as_str())
         .collect();
+    if owners.is_empty() {
+        return Ok(Ok(Zone::default()));
+    }
+    Ok(owner_zone(owners))
+}
+
+/// The zone `--account ID` or `--org-id O --org-accounts FILE` names, if either is given.
+pub(crate) fn zone_from_flags(
+    account: Option<&str>,
+    org: Option<(&str, &std::path::Path)>,
+) -> Option<Result<Zone, InputError>> {
+    if let Some(account) = account {
+        if !keyhole_policy::arn::is_account_id(account) {
+            return Some(Err(InputError(format!(
+                "--account: `{account}` is not a 12-digit account id"
+            ))));
+        }
+        return Some(Ok(Zone::account(account)));
+    }
+    let (org, path) = org?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return Some(Err(InputError(format!("{}: {e}", path.display())))),
+    };
+    Some(match member_accounts(&text) {
+        Ok(members) if !members.is_empty() => Ok(Zone::organization(org, members)),
+        Ok(_) => Err(InputError(format!("{}: no account ids", path.display()))),
+        Err(e) => Err(InputError(format!("{}: {e}", path.display()))),
+    })
+}
+
+/// The zone of the one account that owns every resource; an error naming the owners otherwise.
+pub(crate) fn owner_zone(owners: std::collections::BTreeSet<&str>) -> Result<Zone, InputError> {
     match owners.len() {
-        0 => Ok(Ok(Zone::default())),
         1 => {
             let owner = owners.iter().next().copied().unwrap_or_default();
             eprintln!("note: zone of trust: account {owner} (the owner of every resource)");
-            Ok(Ok(Zone::account(owner)))
+            Ok(Zone::account(owner))
         }
-        _ => Ok(Err(InputError(format!(
-            "the resources belong to {} accounts ({}); say whose zone of trust to use with \
+        n => Err(InputError(format!(
+            "the resources belong to {n} accounts ({}); say whose zone of trust to use with \
              --account ID or --org-id O --org-accounts FILE",
-            owners.len(),
             owners.into_iter().collect::<Vec<_>>().join(", ")
-        )))),
+        ))),
     }
 }
 
@@ -265,7 +281,8 @@ fn member_accounts(text: &str) -> Result<Vec<String>, String> {
     }
 }
 
-fn analyzed_at(flag: Option<&str>) -> Result<String, InputError> {
+/// `--analyzed-at`, else `SOURCE_DATE_EPOCH`, else now (to the second).
+pub(crate) fn analyzed_at(flag: Option<&str>) -> Result<String, InputError> {
     if let Some(t) = flag {
         return t
             .parse::<jiff::Timestamp>()

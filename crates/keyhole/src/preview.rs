@@ -13,7 +13,7 @@ use keyhole_analyzer::{Context, Zone};
 use keyhole_sources::{Loaded, Resource, read_paths};
 
 use crate::InputError;
-use crate::analyze::{AccessRow, kind_label};
+use crate::analyze::{AccessRow, analyzed_at, kind_label, owner_zone, zone_from_flags};
 
 /// The arguments of `keyhole preview`.
 #[derive(Args)]
@@ -199,107 +199,18 @@ fn written(
 
 /// The zone from the flags, or the one owner account of every resource.
 fn zone(args: &PreviewArgs, current: &Loaded, proposed: &Loaded) -> Result<Zone, InputError> {
-    if let Some(account) = &args.account {
-        if !keyhole_policy::arn::is_account_id(account) {
-            return Err(InputError(format!(
-                "--account: `{account}` is not a 12-digit account id"
-            )));
-        }
-        return Ok(Zone::account(account));
+    let org = args.org_id.as_deref().zip(args.org_accounts.as_deref());
+    if let Some(zone) = zone_from_flags(args.account.as_deref(), org) {
+        return zone;
     }
-    if let (Some(org), Some(path)) = (&args.org_id, &args.org_accounts) {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
-        let members =
-            member_accounts(&text).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
-        if members.is_empty() {
-            return Err(InputError(format!("{}: no account ids", path.display())));
-        }
-        return Ok(Zone::organization(org, members));
-    }
-    let owners: std::collections::BTreeSet<&str> = current
-        .resources
-        .iter()
-        .chain(&proposed.resources)
-        .map(|r| r.account.as_str())
-        .collect();
-    match owners.len() {
-        1 => {
-            let owner = owners.iter().next().copied().unwrap_or_default();
-            eprintln!("note: zone of trust: account {owner} (the owner of every resource)");
-            Ok(Zone::account(owner))
-        }
-        n => Err(InputError(format!(
-            "the resources belong to {n} accounts ({}); say whose zone of trust to use with \
-             --account ID or --org-id O --org-accounts FILE",
-            owners.into_iter().collect::<Vec<_>>().join(", ")
-        ))),
-    }
-}
-
-/// Member account ids: a JSON array of ids, `{"Accounts": [{"Id": …}]}`, or one per line.
-fn member_accounts(text: &str) -> Result<Vec<String>, String> {
-    let check = |id: &str| {
-        if keyhole_policy::arn::is_account_id(id) {
-            Ok(id.to_owned())
-        } else {
-            Err(format!("`{id}` is not a 12-digit account id"))
-        }
-    };
-    let trimmed = text.trim_start();
-    if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
-        return text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(check)
-            .collect();
-    }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("{}:{}: {e}", e.line(), e.column()))?;
-    let expected = || "expected an array of ids or {\"Accounts\": [...]}".to_owned();
-    let ids: Vec<&serde_json::Value> = match &value {
-        serde_json::Value::Array(items) => items.iter().collect(),
-        serde_json::Value::Object(map) => match map.get("Accounts") {
-            Some(serde_json::Value::Array(items)) => {
-                items.iter().filter_map(|a| a.get("Id")).collect()
-            }
-            _ => return Err(expected()),
-        },
-        _ => return Err(expected()),
-    };
-    ids.into_iter()
-        .map(|v| {
-            v.as_str()
-                .ok_or_else(|| "account ids must be strings".to_owned())
-                .and_then(check)
-        })
-        .collect()
-}
-
-fn analyzed_at(flag: Option<&str>) -> Result<String, InputError> {
-    if let Some(t) = flag {
-        return t
-            .parse::<jiff::Timestamp>()
-            .map(|ts| ts.to_string())
-            .map_err(|e| InputError(format!("--analyzed-at: `{t}`: {e}")));
-    }
-    if let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") {
-        return epoch
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| jiff::Timestamp::from_second(s).ok())
-            .map(|ts| ts.to_string())
-            .ok_or_else(|| {
-                InputError(format!(
-                    "SOURCE_DATE_EPOCH: `{epoch}` is not a number of seconds"
-                ))
-            });
-    }
-    Ok(jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string()))
+    owner_zone(
+        current
+            .resources
+            .iter()
+            .chain(&proposed.resources)
+            .map(|r| r.account.as_str())
+            .collect(),
+    )
 }
 
 fn table(
