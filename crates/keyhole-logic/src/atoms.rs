@@ -11,20 +11,21 @@
 //! malformed atom of a typed key): for a key read under `ForAnyValue:`/`ForAllValues:`, the
 //! decision diagram adds one membership flag per element atom (`crate::query::Compiled`).
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use crate::domain::date::{DateSet, Timestamp};
 use crate::domain::finite::FiniteSet;
-use crate::domain::glob::{Alphabet, Case, GlobToken, StringSet};
+use crate::domain::glob::{Alphabet, Case, GlobToken};
 use crate::domain::ip::IpSet;
+use crate::domain::multiglob::{Formula, Pattern, StringAtoms};
 use crate::domain::number::NumberSet;
 use crate::encode::{KeyType, PrincipalKind, SetExpr, Test, Var};
 
 /// A set of single values of one variable.
 #[derive(Clone, Debug)]
 pub(crate) enum Region {
-    Str(StringSet),
+    /// One atom of a string variable's split.
+    Str(Arc<StringAtoms>, usize),
     Num(NumberSet),
     Date(DateSet),
     Ip(IpSet),
@@ -37,7 +38,7 @@ pub(crate) enum Region {
 impl PartialEq for Region {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Region::Str(a), Region::Str(b)) => a == b,
+            (Region::Str(a, i), Region::Str(b, j)) => Arc::ptr_eq(a, b) && i == j,
             (Region::Num(a), Region::Num(b)) => a == b,
             (Region::Date(a), Region::Date(b)) => a == b,
             (Region::Ip(a), Region::Ip(b)) => a == b,
@@ -54,7 +55,6 @@ const MISMATCH: &str = "internal: sets of different types were combined";
 impl Region {
     fn intersect(&self, other: &Region) -> Result<Region, String> {
         Ok(match (self, other) {
-            (Region::Str(a), Region::Str(b)) => Region::Str(a.intersect(b).map_err(budget)?),
             (Region::Num(a), Region::Num(b)) => Region::Num(a.intersect(b)),
             (Region::Date(a), Region::Date(b)) => Region::Date(a.intersect(b)),
             (Region::Ip(a), Region::Ip(b)) => Region::Ip(a.intersect(b)),
@@ -67,7 +67,6 @@ impl Region {
 
     fn union(&self, other: &Region) -> Result<Region, String> {
         Ok(match (self, other) {
-            (Region::Str(a), Region::Str(b)) => Region::Str(a.union(b).map_err(budget)?),
             (Region::Num(a), Region::Num(b)) => Region::Num(a.union(b)),
             (Region::Date(a), Region::Date(b)) => Region::Date(a.union(b)),
             (Region::Ip(a), Region::Ip(b)) => Region::Ip(a.union(b)),
@@ -80,7 +79,6 @@ impl Region {
 
     fn difference(&self, other: &Region) -> Result<Region, String> {
         Ok(match (self, other) {
-            (Region::Str(a), Region::Str(b)) => Region::Str(a.difference(b).map_err(budget)?),
             (Region::Num(a), Region::Num(b)) => Region::Num(a.difference(b)),
             (Region::Date(a), Region::Date(b)) => Region::Date(a.difference(b)),
             (Region::Ip(a), Region::Ip(b)) => Region::Ip(a.difference(b)),
@@ -93,7 +91,7 @@ impl Region {
 
     pub(crate) fn is_empty(&self) -> bool {
         match self {
-            Region::Str(a) => a.is_empty(),
+            Region::Str(..) => false,
             Region::Num(a) => a.is_empty(),
             Region::Date(a) => a.is_empty(),
             Region::Ip(a) => a.is_empty(),
@@ -142,8 +140,6 @@ pub(crate) enum Shape {
 pub(crate) struct VarAtoms {
     pub(crate) var: Var,
     pub(crate) atoms: Arc<[Atom]>,
-    /// Sets a witness prefers, most preferred first (string variables).
-    pub(crate) preferred: Arc<[Preferred]>,
     /// Per atom, its witness value once computed.
     pub(crate) values: Arc<[OnceLock<Result<AtomValue, String>>]>,
 }
@@ -159,32 +155,6 @@ pub(crate) enum AtomValue {
     Text(String),
     /// A caller kind.
     Kind(PrincipalKind),
-}
-
-/// A set a witness prefers, built in the variable's alphabet when a witness first asks for it.
-#[derive(Debug)]
-pub(crate) struct Preferred {
-    alphabet: Arc<Alphabet>,
-    glob: &'static str,
-    arn: bool,
-    set: OnceLock<Result<StringSet, String>>,
-}
-
-impl Preferred {
-    /// The set.
-    pub(crate) fn set(&self) -> Result<&StringSet, String> {
-        self.set
-            .get_or_init(|| {
-                if self.arn {
-                    StringSet::from_arn_glob(&self.alphabet, self.glob)
-                } else {
-                    StringSet::from_glob(&self.alphabet, self.glob, Case::Sensitive)
-                }
-                .map_err(budget)
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
 }
 
 /// Preferred witness shapes per string variable.
@@ -279,7 +249,6 @@ pub(crate) fn atomize(
         all.push(VarAtoms {
             var: var.clone(),
             atoms: Arc::clone(&split.atoms),
-            preferred: Arc::clone(&split.preferred),
             values: Arc::clone(&split.values),
         });
     }
@@ -290,7 +259,6 @@ pub(crate) fn atomize(
 #[derive(Debug)]
 struct Split {
     atoms: Arc<[Atom]>,
-    preferred: Arc<[Preferred]>,
     values: Arc<[OnceLock<Result<AtomValue, String>>]>,
     /// Per atom: `None` for a special value, else its region's index.
     positions: Vec<Option<usize>>,
@@ -303,7 +271,7 @@ struct Split {
 /// A per-thread cache of splits, keyed by the shape, the limits and the sets (hashed, then
 /// compared).
 /// Bounded: it is emptied when it holds [`VarCache::CAPACITY`] entries or
-/// [`VarCache::MAX_WEIGHT`] automaton transitions.
+/// [`VarCache::MAX_WEIGHT`] units of automaton size.
 #[derive(Default)]
 struct VarCache {
     /// By the hash of the key, the entries with that hash.
@@ -347,8 +315,9 @@ pub(crate) fn clear_cache() {
 
 impl VarCache {
     const CAPACITY: usize = 4096;
-    /// About 64 MB of transitions.
-    const MAX_WEIGHT: usize = 1 << 24;
+    /// Automaton states plus explicit transitions plus atoms, at most 12 bytes each: about
+    /// 50 MB.
+    const MAX_WEIGHT: usize = 1 << 22;
 
     fn get_or_split(
         &self,
@@ -372,14 +341,15 @@ impl VarCache {
             return Ok(Arc::clone(&hit.split));
         }
         let split = Arc::new(split(var, shape, exprs, max_atoms, max_states)?);
-        let weight: usize = split
-            .atoms
-            .iter()
-            .map(|atom| match atom {
-                Atom::Value(Region::Str(set)) => set.state_count() * set.alphabet().class_count(),
-                _ => 1,
-            })
-            .sum();
+        let weight: usize = split.atoms.len()
+            + split
+                .atoms
+                .iter()
+                .find_map(|atom| match atom {
+                    Atom::Value(Region::Str(words, _)) => Some(words.weight()),
+                    _ => None,
+                })
+                .unwrap_or_default();
         if weight > Self::MAX_WEIGHT / 4 {
             return Ok(split);
         }
@@ -410,19 +380,9 @@ fn split(
     max_atoms: usize,
     max_states: usize,
 ) -> Result<Split, String> {
-    let alphabet = string_alphabet(shape, exprs.iter().copied(), max_states);
-    let preferred: Arc<[Preferred]> = match &alphabet {
-        Some(alphabet) => preferred_globs(shape)
-            .into_iter()
-            .map(|(glob, arn)| Preferred {
-                alphabet: Arc::clone(alphabet),
-                glob,
-                arn,
-                set: OnceLock::new(),
-            })
-            .collect(),
-        None => Arc::new([]),
-    };
+    if is_string(shape) {
+        return split_strings(var, shape, exprs, max_atoms, max_states);
+    }
     // Built sets by expression: policies repeat patterns, and every test of a kind repeats the
     // same pieces.
     let mut memo: Vec<(&SetExpr, Region)> = Vec::new();
@@ -430,7 +390,7 @@ fn split(
     let mut sets: Vec<Region> = Vec::new();
     let mut set_of_expr = Vec::with_capacity(exprs.len());
     for expr in exprs {
-        let region = build_set(expr, shape, alphabet.as_ref(), &mut memo)?;
+        let region = build_set(expr, shape, &mut memo)?;
         let index = match sets.iter().position(|s| *s == region) {
             Some(i) => i,
             None => {
@@ -441,7 +401,7 @@ fn split(
         set_of_expr.push(index);
     }
     // Refine the universe region by region.
-    let universe = universe(shape, alphabet.as_ref())?;
+    let universe = universe(shape)?;
     let mut regions: Vec<(Region, Vec<bool>)> = vec![(universe, Vec::new())];
     for set in &sets {
         let mut next = Vec::with_capacity(regions.len() * 2);
@@ -497,11 +457,117 @@ fn split(
     let values = atoms.iter().map(|_| OnceLock::new()).collect();
     Ok(Split {
         atoms: atoms.into(),
-        preferred,
         values,
         positions,
         inside,
         set_of_expr,
+    })
+}
+
+/// Splits a string variable's domain by `exprs`: one automaton over all their patterns, whose
+/// states' signatures are the atoms (`crate::domain::multiglob`).
+fn split_strings(
+    var: &Var,
+    shape: Shape,
+    exprs: &[&SetExpr],
+    max_atoms: usize,
+    max_states: usize,
+) -> Result<Split, String> {
+    let alphabet = string_alphabet(shape, exprs.iter().copied(), max_states).ok_or(MISMATCH)?;
+    let mut patterns: Vec<Pattern> = Vec::new();
+    let formulas = exprs
+        .iter()
+        .map(|expr| formula(expr, &mut patterns))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The resource is a concrete string: the evaluator would read `*` and `?` as a pattern.
+    let forbidden: &[char] = match shape {
+        Shape::Resource => &['*', '?'],
+        _ => &[],
+    };
+    let preferred: Vec<Pattern> = preferred_globs(shape)
+        .into_iter()
+        .map(|(glob, arn)| {
+            let tokens = GlobToken::parse(glob);
+            if arn {
+                Pattern::Arn(tokens)
+            } else {
+                Pattern::Glob {
+                    tokens,
+                    case: Case::Sensitive,
+                }
+            }
+        })
+        .collect();
+    let words = StringAtoms::new(
+        &alphabet, &patterns, &formulas, forbidden, &preferred, max_atoms,
+    )
+    .map_err(|e| match e {
+        crate::DomainError::Budget { what: "atoms", .. } => {
+            format!("budget: more than {max_atoms} atoms for {}", describe(var))
+        }
+        other => budget(other),
+    })?;
+    let words = Arc::new(words);
+    let mut atoms = Vec::with_capacity(words.atom_count() + 2);
+    let mut positions = Vec::with_capacity(words.atom_count() + 2);
+    let is_key = matches!(shape, Shape::Key(_));
+    if is_key {
+        atoms.push(Atom::Absent);
+        positions.push(None);
+    }
+    for i in 0..words.atom_count() {
+        atoms.push(Atom::Value(Region::Str(Arc::clone(&words), i)));
+        positions.push(Some(i));
+    }
+    if is_key {
+        atoms.push(Atom::Multi);
+        positions.push(None);
+    }
+    let values = atoms.iter().map(|_| OnceLock::new()).collect();
+    Ok(Split {
+        atoms: atoms.into(),
+        values,
+        positions,
+        inside: words.inside().to_vec(),
+        set_of_expr: (0..exprs.len()).collect(),
+    })
+}
+
+/// A string set expression as a formula over patterns (added to `patterns`, each once).
+fn formula(expr: &SetExpr, patterns: &mut Vec<Pattern>) -> Result<Formula, String> {
+    let mut pattern = |p: Pattern| {
+        Formula::Pattern(match patterns.iter().position(|q| *q == p) {
+            Some(i) => i,
+            None => {
+                patterns.push(p);
+                patterns.len() - 1
+            }
+        })
+    };
+    Ok(match expr {
+        SetExpr::All => Formula::All,
+        SetExpr::Empty => Formula::Empty,
+        SetExpr::Tokens { tokens, case } => pattern(Pattern::Glob {
+            tokens: tokens.clone(),
+            case: *case,
+        }),
+        SetExpr::ArnTokens(tokens) => pattern(Pattern::Arn(tokens.clone())),
+        SetExpr::AsciiFold(text) => pattern(Pattern::AsciiFold(text.clone())),
+        SetExpr::Union(parts) => Formula::Union(
+            parts
+                .iter()
+                .map(|p| formula(p, patterns))
+                .collect::<Result<_, _>>()?,
+        ),
+        SetExpr::Diff(a, b) => Formula::Diff(
+            Box::new(formula(a, patterns)?),
+            Box::new(formula(b, patterns)?),
+        ),
+        SetExpr::Numbers(_)
+        | SetExpr::Dates(_)
+        | SetExpr::Ips(_)
+        | SetExpr::Bools(_)
+        | SetExpr::Kinds(_) => return Err(MISMATCH.to_owned()),
     })
 }
 
@@ -564,37 +630,18 @@ fn string_alphabet<'a>(
     Some(builder.build())
 }
 
-/// The single values a variable ranges over.
-fn universe(shape: Shape, alphabet: Option<&Arc<Alphabet>>) -> Result<Region, String> {
+/// The single values a non-string variable ranges over.
+fn universe(shape: Shape) -> Result<Region, String> {
     Ok(match shape {
-        Shape::Resource => {
-            let alphabet = alphabet.ok_or(MISMATCH)?;
-            let containing = |c: char| {
-                StringSet::from_tokens(
-                    alphabet,
-                    &[
-                        GlobToken::AnyString,
-                        GlobToken::Char(c),
-                        GlobToken::AnyString,
-                    ],
-                    Case::Sensitive,
-                )
-            };
-            let wild = containing('*')
-                .and_then(|star| star.union(&containing('?')?))
-                .map_err(budget)?;
-            Region::Str(wild.complement())
-        }
-        Shape::Action | Shape::Principal | Shape::Key(KeyType::String) => {
-            let alphabet = alphabet.ok_or(MISMATCH)?;
-            Region::Str(StringSet::any(alphabet))
-        }
         Shape::PrincipalKind => Region::Kind(FiniteSet::all()),
         Shape::Key(KeyType::Numeric) => Region::Num(NumberSet::all()),
         Shape::Key(KeyType::Date) => Region::Date(DateSet::all()),
         Shape::Key(KeyType::Ip) => Region::Ip(IpSet::all()),
         Shape::Key(KeyType::Bool) => Region::Bool(FiniteSet::all()),
         Shape::Key(KeyType::Presence) => Region::Any(true),
+        Shape::Action | Shape::Resource | Shape::Principal | Shape::Key(KeyType::String) => {
+            return Err(MISMATCH.to_owned());
+        }
     })
 }
 
@@ -603,62 +650,31 @@ fn universe(shape: Shape, alphabet: Option<&Arc<Alphabet>>) -> Result<Region, St
 fn build_set<'e>(
     expr: &'e SetExpr,
     shape: Shape,
-    alphabet: Option<&Arc<Alphabet>>,
     memo: &mut Vec<(&'e SetExpr, Region)>,
 ) -> Result<Region, String> {
     if let Some((_, region)) = memo.iter().find(|(e, _)| *e == expr) {
         return Ok(region.clone());
     }
-    let region = build_set_once(expr, shape, alphabet, memo)?;
+    let region = build_set_once(expr, shape, memo)?;
     memo.push((expr, region.clone()));
     Ok(region)
 }
 
+/// Builds a non-string set expression (string variables are split by
+/// [`split_strings`]).
 fn build_set_once<'e>(
     expr: &'e SetExpr,
     shape: Shape,
-    alphabet: Option<&Arc<Alphabet>>,
     memo: &mut Vec<(&'e SetExpr, Region)>,
 ) -> Result<Region, String> {
-    let strings = || alphabet.ok_or_else(|| MISMATCH.to_owned());
     Ok(match expr {
-        SetExpr::All => universe_all(shape, alphabet)?,
+        SetExpr::All => universe(shape)?,
         SetExpr::Empty => {
-            let all = universe_all(shape, alphabet)?;
+            let all = universe(shape)?;
             all.difference(&all)?
         }
-        SetExpr::Tokens { tokens, case } => {
-            Region::Str(StringSet::from_tokens(strings()?, tokens, *case).map_err(budget)?)
-        }
-        SetExpr::ArnTokens(tokens) => {
-            Region::Str(StringSet::from_arn_tokens(strings()?, tokens).map_err(budget)?)
-        }
-        SetExpr::AsciiFold(text) => {
-            let alphabet = strings()?;
-            let folded = StringSet::literal(alphabet, text, Case::Insensitive).map_err(budget)?;
-            // Unicode folding also equates a few non-ASCII characters with ASCII letters (the
-            // Kelvin sign with `k`); `eq_ignore_ascii_case` does not.
-            let non_ascii: BTreeSet<char> = alphabet
-                .chars()
-                .iter()
-                .copied()
-                .filter(|c| !c.is_ascii())
-                .collect();
-            let mut result = folded;
-            for c in non_ascii {
-                let containing = StringSet::from_tokens(
-                    alphabet,
-                    &[
-                        GlobToken::AnyString,
-                        GlobToken::Char(c),
-                        GlobToken::AnyString,
-                    ],
-                    Case::Sensitive,
-                )
-                .map_err(budget)?;
-                result = result.difference(&containing).map_err(budget)?;
-            }
-            Region::Str(result)
+        SetExpr::Tokens { .. } | SetExpr::ArnTokens(_) | SetExpr::AsciiFold(_) => {
+            return Err(MISMATCH.to_owned());
         }
         SetExpr::Numbers(set) => Region::Num(set.clone()),
         SetExpr::Dates(set) => Region::Date(set.clone()),
@@ -668,7 +684,7 @@ fn build_set_once<'e>(
         SetExpr::Union(parts) => {
             let mut acc: Option<Region> = None;
             for part in parts {
-                let part = build_set(part, shape, alphabet, memo)?;
+                let part = build_set(part, shape, memo)?;
                 acc = Some(match acc {
                     None => part,
                     Some(acc) => acc.union(&part)?,
@@ -676,22 +692,14 @@ fn build_set_once<'e>(
             }
             match acc {
                 Some(acc) => acc,
-                None => build_set(&SetExpr::Empty, shape, alphabet, memo)?,
+                None => build_set(&SetExpr::Empty, shape, memo)?,
             }
         }
         SetExpr::Diff(a, b) => {
-            let a = build_set(a, shape, alphabet, memo)?;
-            a.difference(&build_set(b, shape, alphabet, memo)?)?
+            let a = build_set(a, shape, memo)?;
+            a.difference(&build_set(b, shape, memo)?)?
         }
     })
-}
-
-/// Every single value of the variable's type (for strings: every string).
-fn universe_all(shape: Shape, alphabet: Option<&Arc<Alphabet>>) -> Result<Region, String> {
-    match shape {
-        Shape::Resource => universe(Shape::Action, alphabet),
-        other => universe(other, alphabet),
-    }
 }
 
 /// A timestamp as an `aws:EpochTime`-style request value, `None` if it has more than 15 integer

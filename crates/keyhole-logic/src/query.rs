@@ -29,6 +29,7 @@ use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
 
 use crate::atoms::{Atom, Region, Shape, VarAtoms, atomize, describe, epoch_text};
 use crate::domain::glob::DEFAULT_MAX_STATES;
+use crate::domain::multiglob::StringAtoms;
 use crate::encode::{Encoder, Formula, PrincipalKind, Var};
 use crate::mdd::{FALSE, Mdd, NodeId, TRUE};
 
@@ -664,19 +665,40 @@ const MALFORMED: &str = "not-a-value";
 /// A real action of the service catalog that `set` contains, in its canonical spelling (actions
 /// compare case-insensitively, and the set is built case-insensitively). Only the service of the
 /// set's own shortest member, and S3, are searched, so this stays cheap.
-fn catalog_action_in(set: &crate::StringSet) -> Option<String> {
+fn catalog_action_in(words: &StringAtoms, atom: usize) -> Option<String> {
     let catalog = keyhole_policy::catalog::service_catalog();
-    let shortest = set.witness()?;
+    let shortest = words.witness(atom)?;
     let prefix = shortest.split_once(':').map_or("", |(p, _)| p);
     [prefix, "s3"]
         .into_iter()
         .filter_map(|p| catalog.service(p))
         .find_map(|service| {
+            // Read the service prefix once, then each action name from there.
+            // The names are sorted, so each shares a prefix with the one before: keep the
+            // states after each character of the previous name and resume after the common
+            // prefix (a walk of the names' trie).
+            let mut states = vec![words.run(0, &format!("{}:", service.prefix()))];
+            let mut previous = "";
             service
                 .actions()
                 .iter()
+                .find(|a| {
+                    let name = a.name();
+                    let common = name
+                        .char_indices()
+                        .zip(previous.chars())
+                        .take_while(|((_, x), y)| x == y)
+                        .count();
+                    states.truncate(common + 1);
+                    let mut state = states.last().copied().unwrap_or(0);
+                    for c in name.chars().skip(common) {
+                        state = words.run_char(state, c);
+                        states.push(state);
+                    }
+                    previous = name;
+                    words.atom_at(state) == Some(atom)
+                })
                 .map(|a| format!("{}:{}", service.prefix(), a.name()))
-                .find(|name| set.contains(name))
         })
 }
 
@@ -703,25 +725,22 @@ fn compute_atom_value(var: &VarAtoms, atom: usize) -> Result<Value, String> {
         Atom::Multi => Value::Multi,
         Atom::Malformed => Value::Text(MALFORMED.to_owned()),
         Atom::Value(region) => match region {
-            Region::Str(set) => {
-                // An action witness is a real action when the atom holds one.
+            Region::Str(words, atom) => {
+                // An action witness is a real action when the atom holds one; otherwise the
+                // first preferred shape the atom meets, else its shortest word.
                 let mut found = match var.var {
-                    Var::Action => catalog_action_in(set),
+                    Var::Action => catalog_action_in(words, *atom),
                     _ => None,
                 };
-                for preferred in var.preferred.iter().filter(|_| found.is_none()) {
-                    if let Some(w) = set
-                        .intersect(preferred.set()?)
-                        .map_err(|e| format!("budget: {e}"))?
-                        .witness()
-                    {
-                        found = Some(w);
+                for preference in 0..words.preferences() {
+                    if found.is_some() {
                         break;
                     }
+                    found = words.witness_preferring(*atom, preference);
                 }
                 Value::Text(
                     found
-                        .or_else(|| set.witness())
+                        .or_else(|| words.witness(*atom))
                         .ok_or_else(|| internal(&var.var))?,
                 )
             }

@@ -310,7 +310,7 @@ impl Space {
             .iter()
             .map(|action| {
                 var.atoms.iter().zip(&reached).any(|(atom, &r)| {
-                    r && matches!(atom, crate::atoms::Atom::Value(crate::atoms::Region::Str(set)) if set.contains(action))
+                    r && matches!(atom, crate::atoms::Atom::Value(crate::atoms::Region::Str(words, i)) if words.atom_of(action) == Some(*i))
                 })
             })
             .collect())

@@ -81,7 +81,20 @@ impl GlobToken {
 ///
 /// `d` is equal to `c` when `d == c` or their full lowercase mappings are equal, which is the
 /// rule of the concrete evaluator (`keyhole_policy::wildcard_match`).
-fn fold_class(c: char) -> Vec<char> {
+pub(crate) fn fold_class(c: char) -> Vec<char> {
+    // ASCII characters (nearly every character of a policy) from a table built once.
+    static ASCII: OnceLock<Vec<Vec<char>>> = OnceLock::new();
+    if c.is_ascii() {
+        let table =
+            ASCII.get_or_init(|| (0u8..128).map(|b| fold_class_of(char::from(b))).collect());
+        if let Some(class) = table.get(c as usize) {
+            return class.clone();
+        }
+    }
+    fold_class_of(c)
+}
+
+fn fold_class_of(c: char) -> Vec<char> {
     let lower: String = c.to_lowercase().collect();
     let mut out = BTreeSet::from([c]);
     let mut chars = lower.chars();
@@ -215,20 +228,25 @@ impl Alphabet {
     }
 
     /// The class of a character (the "other" class for unlisted characters).
-    fn class_of(&self, c: char) -> usize {
+    pub(crate) fn class_of(&self, c: char) -> usize {
         self.chars.binary_search(&c).unwrap_or(self.chars.len())
     }
 
     /// The class of a character that a literal uses; it must be listed.
-    fn listed_class(&self, c: char) -> Result<usize, DomainError> {
+    pub(crate) fn listed_class(&self, c: char) -> Result<usize, DomainError> {
         self.chars
             .binary_search(&c)
             .map_err(|_| DomainError::NotInAlphabet { ch: c })
     }
 
     /// A character of the class, if the class has any.
-    fn representative(&self, class: usize) -> Option<char> {
+    pub(crate) fn representative(&self, class: usize) -> Option<char> {
         self.chars.get(class).copied().or(self.other)
+    }
+
+    /// Class indices in the order a witness search tries them (nicer characters first).
+    pub(crate) fn preference(&self) -> &[usize] {
+        &self.preference
     }
 
     fn same(a: &Arc<Alphabet>, b: &Arc<Alphabet>) -> Result<(), DomainError> {

@@ -1,0 +1,916 @@
+//! Many wildcard patterns at once: one deterministic automaton over a shared alphabet whose
+//! states say which patterns accept the input read so far.
+//!
+//! This is how a string variable is split into atoms (ENGINE.md §4). The atoms of a variable
+//! are the non-empty regions of its sets' Boolean combinations; each reachable state of the
+//! automaton below lies in exactly one of them (the sets' membership is a function of which
+//! patterns accept), and every region that is non-empty holds the words of some state. So the
+//! distinct *signatures* of the reachable states are the atoms, with no automaton built, combined
+//! or minimized per region. A region's witness is a word reaching one of its states, found
+//! breadth-first in the same class order as [`super::glob::StringSet::witness`], so both give the
+//! same (shortest, nicest) word.
+//!
+//! The construction is the subset construction of [`super::glob::StringSet`], on the positions of
+//! all patterns together, with sparse position lists (a state of a query over many literals holds
+//! a few positions out of thousands) and, per state, only the classes some live position names:
+//! every other class behaves alike and shares one *default* transition.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, OnceLock};
+
+use super::glob::{Alphabet, Case, FastMap, GlobToken, fold_class};
+use crate::DomainError;
+
+const STATES: &str = "automaton states";
+
+/// The classes one pattern step takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Take {
+    /// Every class.
+    Any,
+    /// Every class but one (a wildcard in the first five fields of an ARN cannot take `:`).
+    AnyBut(u32),
+    /// These classes, sorted; never the "other" class.
+    Only(Vec<u32>),
+}
+
+impl Take {
+    fn takes(&self, class: u32) -> bool {
+        match self {
+            Take::Any => true,
+            Take::AnyBut(x) => class != *x,
+            Take::Only(classes) => classes.binary_search(&class).is_ok(),
+        }
+    }
+
+    /// Whether every class `self` takes, `run` takes too.
+    fn within(&self, run: &Take) -> bool {
+        match (self, run) {
+            (_, Take::Any) => true,
+            (Take::Any, _) | (Take::AnyBut(_), Take::Only(_)) => false,
+            (Take::AnyBut(a), Take::AnyBut(b)) => a == b,
+            (Take::Only(classes), Take::AnyBut(b)) => !classes.contains(b),
+            (Take::Only(a), Take::Only(b)) => a.iter().all(|c| b.binary_search(c).is_ok()),
+        }
+    }
+}
+
+/// One position of the combined position automaton.
+#[derive(Clone, Debug)]
+enum Step {
+    /// Consume one character of the classes.
+    One(Take),
+    /// Consume any run (possibly empty) of characters of the classes.
+    Run(Take),
+    /// The pattern with this index has matched.
+    End(u32),
+}
+
+/// A pattern of a string set.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Pattern {
+    /// The strings a token sequence matches (`StringLike`, `Action`, `Resource`, …).
+    Glob {
+        /// The tokens.
+        tokens: Vec<GlobToken>,
+        /// How letters compare.
+        case: Case,
+    },
+    /// The ARNs an `ArnLike` token sequence matches (see
+    /// [`super::glob::StringSet::from_arn_tokens`]).
+    Arn(Vec<GlobToken>),
+    /// The strings equal to an ASCII literal ignoring ASCII case only.
+    AsciiFold(String),
+}
+
+/// Patterns compiled into one position automaton.
+#[derive(Debug)]
+struct Positions {
+    steps: Vec<Step>,
+    /// Per position: for a run, the first position before it whose words the run's words
+    /// include (the run itself if none); see [`Positions::close`].
+    cover_from: Vec<u32>,
+    /// The first position of every pattern.
+    starts: Vec<u32>,
+}
+
+/// Reusable marks for [`Positions::close`].
+#[derive(Default)]
+struct Scratch {
+    seen: Vec<u32>,
+    generation: u32,
+    stack: Vec<u32>,
+}
+
+impl Positions {
+    fn compile(alphabet: &Alphabet, patterns: &[Pattern]) -> Result<Positions, DomainError> {
+        let mut steps = Vec::new();
+        let mut cover_from = Vec::new();
+        let mut starts = Vec::with_capacity(patterns.len());
+        for (index, pattern) in patterns.iter().enumerate() {
+            let start = steps.len();
+            starts.push(position(start)?);
+            compile_pattern(alphabet, pattern, &mut steps)?;
+            for r in start..steps.len() {
+                let mut from = r;
+                if let Some(Step::Run(run)) = steps.get(r) {
+                    while from > start
+                        && steps.get(from - 1).is_some_and(|s| match s {
+                            Step::One(t) | Step::Run(t) => t.within(run),
+                            Step::End(_) => false,
+                        })
+                    {
+                        from -= 1;
+                    }
+                }
+                cover_from.push(position(from)?);
+            }
+            cover_from.push(position(steps.len())?);
+            steps.push(Step::End(position(index)?));
+        }
+        Ok(Positions {
+            steps,
+            cover_from,
+            starts,
+        })
+    }
+
+    /// The positions reachable from `seeds` by skipping runs, without those that a run in the
+    /// set makes redundant (every word accepted from position `q` with
+    /// `cover_from[r] <= q < r` is accepted from `r`), sorted.
+    fn close(&self, scratch: &mut Scratch, out: &mut Vec<u32>) {
+        if scratch.seen.len() < self.steps.len() {
+            scratch.seen.resize(self.steps.len(), 0);
+        }
+        scratch.generation = scratch.generation.wrapping_add(1);
+        if scratch.generation == 0 {
+            scratch.seen.iter_mut().for_each(|s| *s = 0);
+            scratch.generation = 1;
+        }
+        let generation = scratch.generation;
+        out.clear();
+        while let Some(p) = scratch.stack.pop() {
+            let Some(mark) = scratch.seen.get_mut(p as usize) else {
+                continue;
+            };
+            if *mark == generation {
+                continue;
+            }
+            *mark = generation;
+            out.push(p);
+            if let Some(Step::Run(_)) = self.steps.get(p as usize) {
+                scratch.stack.push(p + 1);
+            }
+        }
+        out.sort_unstable();
+        // Drop redundant positions, right to left, compacting towards the end.
+        let mut min_cover = u32::MAX;
+        let mut write = out.len();
+        for read in (0..out.len()).rev() {
+            let Some(&p) = out.get(read) else { continue };
+            if min_cover > p {
+                write -= 1;
+                if let Some(slot) = out.get_mut(write) {
+                    *slot = p;
+                }
+            }
+            if let Some(Step::Run(_)) = self.steps.get(p as usize) {
+                min_cover = min_cover.min(self.cover_from.get(p as usize).copied().unwrap_or(p));
+            }
+        }
+        out.drain(..write);
+    }
+
+    /// The positions after reading one character of `class` in `set`, into `out`.
+    fn step(&self, scratch: &mut Scratch, set: &[u32], class: u32, out: &mut Vec<u32>) {
+        scratch.stack.clear();
+        for &p in set {
+            match self.steps.get(p as usize) {
+                Some(Step::One(t)) if t.takes(class) => scratch.stack.push(p + 1),
+                Some(Step::Run(t)) if t.takes(class) => scratch.stack.push(p),
+                _ => {}
+            }
+        }
+        if scratch.stack.is_empty() {
+            out.clear();
+            return;
+        }
+        self.close(scratch, out);
+    }
+
+    fn start(&self, scratch: &mut Scratch) -> Vec<u32> {
+        scratch.stack.clear();
+        scratch.stack.extend_from_slice(&self.starts);
+        let mut out = Vec::new();
+        self.close(scratch, &mut out);
+        out
+    }
+
+    /// The classes some position of `set` names (every other class behaves like the "other"
+    /// class), added to `out`.
+    fn named_classes(&self, set: &[u32], out: &mut Vec<u32>) {
+        for &p in set {
+            match self.steps.get(p as usize) {
+                Some(Step::One(Take::Only(cs)) | Step::Run(Take::Only(cs))) => {
+                    out.extend_from_slice(cs);
+                }
+                Some(Step::One(Take::AnyBut(x)) | Step::Run(Take::AnyBut(x))) => out.push(*x),
+                _ => {}
+            }
+        }
+    }
+
+    fn accepts(&self, set: &[u32]) -> bool {
+        set.iter()
+            .any(|&p| matches!(self.steps.get(p as usize), Some(Step::End(_))))
+    }
+}
+
+fn position(n: usize) -> Result<u32, DomainError> {
+    u32::try_from(n).map_err(|_| DomainError::Budget {
+        what: "pattern positions",
+        limit: u32::MAX as usize,
+    })
+}
+
+fn class_id(alphabet: &Alphabet, c: char) -> Result<u32, DomainError> {
+    position(alphabet.listed_class(c)?)
+}
+
+fn only(alphabet: &Alphabet, chars: impl IntoIterator<Item = char>) -> Result<Take, DomainError> {
+    let mut classes = chars
+        .into_iter()
+        .map(|c| class_id(alphabet, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    classes.sort_unstable();
+    classes.dedup();
+    Ok(Take::Only(classes))
+}
+
+fn compile_pattern(
+    alphabet: &Alphabet,
+    pattern: &Pattern,
+    steps: &mut Vec<Step>,
+) -> Result<(), DomainError> {
+    let char_step = |c: char, case: Case| match case {
+        Case::Sensitive => only(alphabet, [c]),
+        Case::Insensitive => only(alphabet, fold_class(c)),
+    };
+    match pattern {
+        Pattern::Glob { tokens, case } => {
+            for token in tokens {
+                steps.push(match *token {
+                    GlobToken::AnyString => Step::Run(Take::Any),
+                    GlobToken::AnyChar => Step::One(Take::Any),
+                    GlobToken::Char(c) => Step::One(char_step(c, *case)?),
+                });
+            }
+        }
+        Pattern::Arn(tokens) => {
+            let colon = class_id(alphabet, ':')?;
+            let first = steps.len();
+            let mut separators = 0;
+            for token in tokens {
+                let wildcard = if separators < 5 {
+                    Take::AnyBut(colon)
+                } else {
+                    Take::Any
+                };
+                steps.push(match *token {
+                    GlobToken::AnyString => Step::Run(wildcard),
+                    GlobToken::AnyChar => Step::One(wildcard),
+                    GlobToken::Char(c) => {
+                        if c == ':' {
+                            separators += 1;
+                        }
+                        Step::One(char_step(c, Case::Sensitive)?)
+                    }
+                });
+            }
+            if separators < 5 {
+                // Not an ARN pattern: it matches nothing.
+                steps.truncate(first);
+                steps.push(Step::One(Take::Only(Vec::new())));
+            }
+        }
+        Pattern::AsciiFold(text) => {
+            // Only ASCII case variants: `eq_ignore_ascii_case` equates no other characters (the
+            // encoder makes this pattern for ASCII text only).
+            for c in text.chars() {
+                let variants: Vec<char> =
+                    fold_class(c).into_iter().filter(char::is_ascii).collect();
+                steps.push(Step::One(only(alphabet, variants)?));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A set of strings as a Boolean combination of patterns.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Formula {
+    /// Every string.
+    All,
+    /// No string.
+    Empty,
+    /// The strings the pattern with this index matches.
+    Pattern(usize),
+    /// Strings in any part.
+    Union(Vec<Formula>),
+    /// Strings in the first set and not in the second.
+    Diff(Box<Formula>, Box<Formula>),
+}
+
+impl Formula {
+    fn holds(&self, accepted: &[u32]) -> bool {
+        match self {
+            Formula::All => true,
+            Formula::Empty => false,
+            Formula::Pattern(p) => u32::try_from(*p).is_ok_and(|p| accepted.contains(&p)),
+            Formula::Union(parts) => parts.iter().any(|f| f.holds(accepted)),
+            Formula::Diff(a, b) => a.holds(accepted) && !b.holds(accepted),
+        }
+    }
+}
+
+/// A string variable split by sets of patterns: the automaton, the atom of every state, and the
+/// witnesses found so far.
+#[derive(Debug)]
+pub(crate) struct StringAtoms {
+    alphabet: Arc<Alphabet>,
+    /// Per state, where its explicit transitions start in `edges`; one more entry at the end.
+    edge_start: Vec<u32>,
+    /// `(class, target)`, sorted by class per state: the classes whose target differs from the
+    /// state's default.
+    edges: Vec<(u32, u32)>,
+    /// Per state, the target of every class not in its explicit transitions.
+    default: Vec<u32>,
+    /// Per state, its atom; [`OUTSIDE`] for strings outside the variable's universe.
+    atom_of: Vec<u32>,
+    /// Per atom, per set: whether the atom lies inside the set.
+    inside: Vec<Vec<bool>>,
+    /// Witness preferences, most preferred first, each a single pattern.
+    preferred: Vec<Positions>,
+    /// Per atom, its shortest word (computed once, for all atoms).
+    shortest: OnceLock<Vec<Option<String>>>,
+    /// Per class, its rank in the alphabet's witness preference (`u32::MAX` for none).
+    rank: Vec<u32>,
+    max_states: usize,
+}
+
+/// The atom of states outside the universe.
+const OUTSIDE: u32 = u32::MAX;
+
+impl StringAtoms {
+    /// Splits the strings over `alphabet` (without any character of `forbidden`) by `sets`,
+    /// Boolean combinations of `patterns`. `preferred` are the witness preferences.
+    ///
+    /// Atoms are numbered by their membership in `sets`, in lexicographic order with "inside"
+    /// before "outside" (the order of refining the universe set by set).
+    ///
+    /// # Errors
+    /// [`DomainError::Budget`] over `alphabet.max_states()` states or `max_atoms` atoms,
+    /// [`DomainError::NotInAlphabet`] for a pattern character the alphabet does not list.
+    pub(crate) fn new(
+        alphabet: &Arc<Alphabet>,
+        patterns: &[Pattern],
+        sets: &[Formula],
+        forbidden: &[char],
+        preferred: &[Pattern],
+        max_atoms: usize,
+    ) -> Result<StringAtoms, DomainError> {
+        let limit = alphabet.max_states();
+        let positions = Positions::compile(alphabet, patterns)?;
+        let forbidden: Vec<u32> = {
+            let mut f = forbidden
+                .iter()
+                .map(|&c| class_id(alphabet, c))
+                .collect::<Result<Vec<_>, _>>()?;
+            f.sort_unstable();
+            f.dedup();
+            f
+        };
+        let other = position(alphabet.chars().len())?;
+        let mut scratch = Scratch::default();
+        let mut ids: FastMap<Vec<u32>, u32> = FastMap::default();
+        let mut sets_of_state: Vec<Vec<u32>> = Vec::new();
+        let mut sink: Option<u32> = None;
+        let start = positions.start(&mut scratch);
+        ids.insert(start.clone(), 0);
+        sets_of_state.push(start);
+        let mut edge_start = vec![0u32];
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        let mut default = Vec::new();
+        let mut accepted: Vec<Vec<u32>> = Vec::new();
+        let mut named = Vec::new();
+        let mut buffer = Vec::new();
+        let mut state = 0usize;
+        while state < sets_of_state.len() {
+            let set = std::mem::take(sets_of_state.get_mut(state).ok_or(DomainError::Budget {
+                what: STATES,
+                limit,
+            })?);
+            let is_sink = sink.is_some_and(|s| s as usize == state);
+            let intern = |next: &[u32],
+                          ids: &mut FastMap<Vec<u32>, u32>,
+                          sets_of_state: &mut Vec<Vec<u32>>|
+             -> Result<u32, DomainError> {
+                if let Some(&id) = ids.get(next) {
+                    return Ok(id);
+                }
+                let n = sets_of_state.len();
+                if n >= limit {
+                    return Err(DomainError::Budget {
+                        what: STATES,
+                        limit,
+                    });
+                }
+                let id = position(n)?;
+                ids.insert(next.to_vec(), id);
+                sets_of_state.push(next.to_vec());
+                Ok(id)
+            };
+            if is_sink {
+                default.push(position(state)?);
+                accepted.push(Vec::new());
+            } else {
+                positions.step(&mut scratch, &set, other, &mut buffer);
+                let fallback = intern(&buffer, &mut ids, &mut sets_of_state)?;
+                default.push(fallback);
+                named.clear();
+                positions.named_classes(&set, &mut named);
+                named.extend_from_slice(&forbidden);
+                named.sort_unstable();
+                named.dedup();
+                for &class in &named {
+                    let target = if forbidden.binary_search(&class).is_ok() {
+                        match sink {
+                            Some(s) => s,
+                            None => {
+                                // A key no position set can equal: the sink has none and
+                                // loops.
+                                let id = intern(&[u32::MAX], &mut ids, &mut sets_of_state)?;
+                                sink = Some(id);
+                                id
+                            }
+                        }
+                    } else {
+                        positions.step(&mut scratch, &set, class, &mut buffer);
+                        intern(&buffer, &mut ids, &mut sets_of_state)?
+                    };
+                    if target != fallback {
+                        edges.push((class, target));
+                    }
+                }
+                accepted.push(
+                    set.iter()
+                        .filter_map(|&p| match positions.steps.get(p as usize) {
+                            Some(Step::End(k)) => Some(*k),
+                            _ => None,
+                        })
+                        .collect(),
+                );
+            }
+            edge_start.push(position(edges.len())?);
+            state += 1;
+        }
+        // Signatures, then atoms in the refinement order.
+        let mut signature_ids: FastMap<Vec<bool>, u32> = FastMap::default();
+        let mut signatures: Vec<Vec<bool>> = Vec::new();
+        let mut atom_of = Vec::with_capacity(accepted.len());
+        for (state, accepts) in accepted.iter().enumerate() {
+            if sink.is_some_and(|s| s as usize == state) {
+                atom_of.push(OUTSIDE);
+                continue;
+            }
+            let signature: Vec<bool> = sets.iter().map(|f| f.holds(accepts)).collect();
+            let id = match signature_ids.get(&signature) {
+                Some(&id) => id,
+                None => {
+                    if signatures.len() >= max_atoms {
+                        return Err(DomainError::Budget {
+                            what: "atoms",
+                            limit: max_atoms,
+                        });
+                    }
+                    let id = position(signatures.len())?;
+                    signature_ids.insert(signature.clone(), id);
+                    signatures.push(signature);
+                    id
+                }
+            };
+            atom_of.push(id);
+        }
+        let mut order: Vec<u32> = (0..signatures.len())
+            .filter_map(|i| position(i).ok())
+            .collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: u32| {
+                signatures
+                    .get(i as usize)
+                    .map(|s| s.iter().map(|&inside| !inside).collect::<Vec<bool>>())
+            };
+            key(a).cmp(&key(b))
+        });
+        let mut renumber = vec![0u32; signatures.len()];
+        for (new, &old) in order.iter().enumerate() {
+            if let Some(slot) = renumber.get_mut(old as usize) {
+                *slot = position(new)?;
+            }
+        }
+        for atom in &mut atom_of {
+            if *atom != OUTSIDE {
+                *atom = renumber.get(*atom as usize).copied().unwrap_or(OUTSIDE);
+            }
+        }
+        let inside = order
+            .iter()
+            .map(|&old| signatures.get(old as usize).cloned().unwrap_or_default())
+            .collect();
+        let preferred = preferred
+            .iter()
+            .map(|p| Positions::compile(alphabet, std::slice::from_ref(p)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut rank = vec![u32::MAX; alphabet.class_count()];
+        for (r, &class) in alphabet.preference().iter().enumerate() {
+            if let Some(slot) = rank.get_mut(class) {
+                *slot = position(r)?;
+            }
+        }
+        Ok(StringAtoms {
+            alphabet: Arc::clone(alphabet),
+            edge_start,
+            edges,
+            default,
+            atom_of,
+            inside,
+            preferred,
+            shortest: OnceLock::new(),
+            rank,
+            max_states: limit,
+        })
+    }
+
+    /// The number of atoms.
+    pub(crate) fn atom_count(&self) -> usize {
+        self.inside.len()
+    }
+
+    /// Per atom, per set: whether the atom lies inside the set.
+    pub(crate) fn inside(&self) -> &[Vec<bool>] {
+        &self.inside
+    }
+
+    /// The size of the automaton (states plus explicit transitions), for cache budgets.
+    pub(crate) fn weight(&self) -> usize {
+        self.default.len() + self.edges.len()
+    }
+
+    fn edges_of(&self, state: u32) -> &[(u32, u32)] {
+        let from = self.edge_start.get(state as usize).copied().unwrap_or(0) as usize;
+        let to = self
+            .edge_start
+            .get(state as usize + 1)
+            .copied()
+            .unwrap_or(0) as usize;
+        self.edges.get(from..to).unwrap_or(&[])
+    }
+
+    fn next(&self, state: u32, class: u32) -> u32 {
+        let edges = self.edges_of(state);
+        match edges.binary_search_by_key(&class, |&(c, _)| c) {
+            Ok(i) => edges.get(i).map_or(0, |&(_, t)| t),
+            Err(_) => self.default.get(state as usize).copied().unwrap_or(0),
+        }
+    }
+
+    /// The atom holding `value`, `None` if it is outside the variable's universe.
+    pub(crate) fn atom_of(&self, value: &str) -> Option<usize> {
+        self.atom_at(self.run(0, value))
+    }
+
+    /// The classes to try from a state whose explicit classes are `named`, in witness
+    /// preference order: the named ones and the most preferred other class (all other classes
+    /// lead where it leads).
+    fn candidates(&self, named: &mut Vec<u32>) {
+        named.sort_unstable();
+        named.dedup();
+        let fallback = self
+            .alphabet
+            .preference()
+            .iter()
+            .filter_map(|&c| u32::try_from(c).ok())
+            .find(|c| named.binary_search(c).is_err());
+        named.extend(fallback);
+        named.retain(|&c| self.rank.get(c as usize).is_some_and(|&r| r != u32::MAX));
+        named.sort_by_key(|&c| self.rank.get(c as usize).copied().unwrap_or(u32::MAX));
+    }
+
+    fn word(&self, parent: &[Option<(u32, u32)>], mut at: u32) -> String {
+        let mut word = Vec::new();
+        while let Some((from, class)) = parent.get(at as usize).copied().flatten() {
+            if let Some(c) = self.alphabet.representative(class as usize) {
+                word.push(c);
+            }
+            at = from;
+        }
+        word.into_iter().rev().collect()
+    }
+
+    /// A shortest word of the atom, the nicest among the shortest (as
+    /// [`super::glob::StringSet::witness`] chooses).
+    pub(crate) fn witness(&self, atom: usize) -> Option<String> {
+        self.shortest
+            .get_or_init(|| {
+                let states = self.default.len();
+                let mut parent: Vec<Option<(u32, u32)>> = vec![None; states];
+                let mut seen = vec![false; states];
+                let mut found: Vec<Option<String>> = vec![None; self.atom_count()];
+                let mut missing = self.atom_count();
+                let mut queue = VecDeque::from([0u32]);
+                if let Some(s) = seen.first_mut() {
+                    *s = true;
+                }
+                let mut classes = Vec::new();
+                while let Some(state) = queue.pop_front() {
+                    if let Some(&a) = self.atom_of.get(state as usize)
+                        && let Some(slot @ None) = found.get_mut(a as usize)
+                    {
+                        *slot = Some(self.word(&parent, state));
+                        missing -= 1;
+                        if missing == 0 {
+                            break;
+                        }
+                    }
+                    classes.clear();
+                    classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
+                    self.candidates(&mut classes);
+                    for &class in &classes {
+                        let target = self.next(state, class);
+                        if let Some(seen @ false) = seen.get_mut(target as usize) {
+                            *seen = true;
+                            if let Some(slot) = parent.get_mut(target as usize) {
+                                *slot = Some((state, class));
+                            }
+                            queue.push_back(target);
+                        }
+                    }
+                }
+                found
+            })
+            .get(atom)
+            .cloned()
+            .flatten()
+    }
+
+    /// The number of witness preferences.
+    pub(crate) fn preferences(&self) -> usize {
+        self.preferred.len()
+    }
+
+    /// A shortest (then nicest) word of the atom that the `preference`-th preferred pattern
+    /// matches; `None` if there is none (or finding one would pass the state budget).
+    pub(crate) fn witness_preferring(&self, atom: usize, preference: usize) -> Option<String> {
+        let preferred = self.preferred.get(preference)?;
+        let atom = u32::try_from(atom).ok()?;
+        // The preferred patterns are short: their position sets are bitmasks.
+        if preferred.steps.len() > 64 {
+            return None;
+        }
+        let mask = |set: &[u32]| set.iter().fold(0u64, |m, &p| m | 1u64 << (p % 64));
+        let mut scratch = Scratch::default();
+        let mut buffer = Vec::new();
+        let start = (0u32, mask(&preferred.start(&mut scratch)));
+        let mut ids: FastMap<(u32, u64), ()> = FastMap::default();
+        let mut pairs = vec![start];
+        let mut parent: Vec<Option<(u32, u32)>> = vec![None];
+        ids.insert(start, ());
+        let mut at = 0usize;
+        let mut classes = Vec::new();
+        let mut set = Vec::new();
+        while let Some(&(state, bits)) = pairs.get(at) {
+            let here = u32::try_from(at).ok()?;
+            set.clear();
+            set.extend((0..64u32).filter(|p| bits >> p & 1 == 1));
+            if self.atom_of.get(state as usize) == Some(&atom) && preferred.accepts(&set) {
+                return Some(self.word(&parent, here));
+            }
+            classes.clear();
+            classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
+            preferred.named_classes(&set, &mut classes);
+            self.candidates(&mut classes);
+            for &class in &classes {
+                preferred.step(&mut scratch, &set, class, &mut buffer);
+                if buffer.is_empty() {
+                    continue;
+                }
+                let key = (self.next(state, class), mask(&buffer));
+                if ids.contains_key(&key) {
+                    continue;
+                }
+                if pairs.len() >= self.max_states {
+                    return None;
+                }
+                ids.insert(key, ());
+                pairs.push(key);
+                parent.push(Some((here, class)));
+            }
+            at += 1;
+        }
+        None
+    }
+
+    /// The state reached from `state` by reading `text`.
+    pub(crate) fn run(&self, state: u32, text: &str) -> u32 {
+        text.chars().fold(state, |state, c| self.run_char(state, c))
+    }
+
+    /// The state reached from `state` by reading `c`.
+    pub(crate) fn run_char(&self, state: u32, c: char) -> u32 {
+        let class = u32::try_from(self.alphabet.class_of(c)).unwrap_or(u32::MAX);
+        self.next(state, class)
+    }
+
+    /// The atom of a state, `None` outside the universe.
+    pub(crate) fn atom_at(&self, state: u32) -> Option<usize> {
+        match self.atom_of.get(state as usize) {
+            Some(&a) if a != OUTSIDE => Some(a as usize),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::domain::glob::StringSet;
+
+    fn alphabet(patterns: &[&str]) -> Arc<Alphabet> {
+        let mut b = Alphabet::builder();
+        b.chars([':', '*', '?']);
+        for p in patterns {
+            b.glob(p, Case::Insensitive);
+        }
+        b.build()
+    }
+
+    /// Every string up to `len` characters over `chars`.
+    fn words(chars: &[char], len: usize) -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..len {
+            let mut next = Vec::new();
+            for w in &frontier {
+                for c in chars {
+                    let mut v = w.clone();
+                    v.push(*c);
+                    next.push(v);
+                }
+            }
+            out.extend(next.iter().cloned());
+            frontier = next;
+        }
+        out
+    }
+
+    fn check(globs: &[&str], arn: &[bool], forbidden: &[char]) {
+        let alpha = alphabet(globs);
+        let patterns: Vec<Pattern> = globs
+            .iter()
+            .zip(arn)
+            .map(|(g, &arn)| {
+                let tokens = GlobToken::parse(g);
+                if arn {
+                    Pattern::Arn(tokens)
+                } else {
+                    Pattern::Glob {
+                        tokens,
+                        case: Case::Sensitive,
+                    }
+                }
+            })
+            .collect();
+        let sets: Vec<Formula> = (0..patterns.len()).map(Formula::Pattern).collect();
+        let split = StringAtoms::new(&alpha, &patterns, &sets, forbidden, &[], 1 << 20).unwrap();
+        let automata: Vec<StringSet> = globs
+            .iter()
+            .zip(arn)
+            .map(|(g, &arn)| {
+                if arn {
+                    StringSet::from_arn_glob(&alpha, g).unwrap()
+                } else {
+                    StringSet::from_glob(&alpha, g, Case::Sensitive).unwrap()
+                }
+            })
+            .collect();
+        // Membership agrees with the per-pattern automata on every short word.
+        let mut chars: Vec<char> = alpha.chars().to_vec();
+        chars.extend(alpha.other_representative());
+        for w in words(&chars, 4) {
+            let outside = w.chars().any(|c| forbidden.contains(&c));
+            match split.atom_of(&w) {
+                None => assert!(outside, "{w:?} {globs:?}"),
+                Some(a) => {
+                    assert!(!outside);
+                    for (i, set) in automata.iter().enumerate() {
+                        assert_eq!(split.inside()[a][i], set.contains(&w), "{w:?} {globs:?}");
+                    }
+                }
+            }
+        }
+        // The atoms are exactly the non-empty regions (refinement with the algebra).
+        let mut universe = StringSet::any(&alpha);
+        for &c in forbidden {
+            let contains = StringSet::from_tokens(
+                &alpha,
+                &[
+                    GlobToken::AnyString,
+                    GlobToken::Char(c),
+                    GlobToken::AnyString,
+                ],
+                Case::Sensitive,
+            )
+            .unwrap();
+            universe = universe.difference(&contains).unwrap();
+        }
+        let mut regions = vec![(universe, Vec::new())];
+        for set in &automata {
+            let mut next = Vec::new();
+            for (r, inside) in &regions {
+                for (part, member) in [
+                    (r.intersect(set).unwrap(), true),
+                    (r.difference(set).unwrap(), false),
+                ] {
+                    if !part.is_empty() {
+                        let mut inside: Vec<bool> = inside.clone();
+                        inside.push(member);
+                        next.push((part, inside));
+                    }
+                }
+            }
+            regions = next;
+        }
+        assert_eq!(split.atom_count(), regions.len(), "{globs:?}");
+        for (a, (region, inside)) in regions.iter().enumerate() {
+            assert_eq!(&split.inside()[a], inside, "{globs:?}");
+            let w = split.witness(a).unwrap();
+            assert_eq!(Some(w.clone()), region.witness(), "{globs:?}");
+            assert_eq!(split.atom_of(&w), Some(a));
+        }
+    }
+
+    #[test]
+    fn atoms_match_the_refinement_of_the_algebra() {
+        check(&["a*", "*b", "ab"], &[false, false, false], &[]);
+        check(&["*a*", "a?", "?*a"], &[false, false, false], &['*']);
+        check(
+            &["a:*:*:*:*:*", "*:b:*:*:*:x*", "a:b:c:d:e:f"],
+            &[true, true, true],
+            &[],
+        );
+        check(
+            &["a*b*a", "*ab*", "b??"],
+            &[false, false, false],
+            &['*', '?'],
+        );
+        check(&["arn:*", "*"], &[true, false], &[]);
+    }
+
+    #[test]
+    fn preferred_witnesses_match_the_algebra() {
+        let globs = ["a*", "*b"];
+        let alpha = alphabet(&["a*", "*b", "b?b*"]);
+        let patterns: Vec<Pattern> = globs
+            .iter()
+            .map(|g| Pattern::Glob {
+                tokens: GlobToken::parse(g),
+                case: Case::Sensitive,
+            })
+            .collect();
+        let sets: Vec<Formula> = vec![
+            Formula::Pattern(0),
+            Formula::Diff(Box::new(Formula::All), Box::new(Formula::Pattern(1))),
+        ];
+        let preferred = [Pattern::Glob {
+            tokens: GlobToken::parse("b?b*"),
+            case: Case::Sensitive,
+        }];
+        let split = StringAtoms::new(&alpha, &patterns, &sets, &[], &preferred, 64).unwrap();
+        let pref = StringSet::from_glob(&alpha, "b?b*", Case::Sensitive).unwrap();
+        let a = StringSet::from_glob(&alpha, "a*", Case::Sensitive).unwrap();
+        let b = StringSet::from_glob(&alpha, "*b", Case::Sensitive).unwrap();
+        for atom in 0..split.atom_count() {
+            let inside = &split.inside()[atom];
+            let mut region = if inside[0] { a.clone() } else { a.complement() };
+            region = region
+                .intersect(&if inside[1] { b.complement() } else { b.clone() })
+                .unwrap();
+            assert_eq!(
+                split.witness_preferring(atom, 0),
+                region.intersect(&pref).unwrap().witness()
+            );
+        }
+    }
+}
