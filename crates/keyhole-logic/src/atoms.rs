@@ -157,6 +157,40 @@ pub(crate) enum AtomValue {
     Kind(PrincipalKind),
 }
 
+/// The preferred witness shapes of a string variable as patterns, built once per shape.
+fn preferred_patterns(shape: Shape) -> Arc<[Pattern]> {
+    static BY_SHAPE: OnceLock<[Arc<[Pattern]>; 3]> = OnceLock::new();
+    let build = |shape: Shape| -> Arc<[Pattern]> {
+        preferred_globs(shape)
+            .into_iter()
+            .map(|(glob, arn)| {
+                let tokens = GlobToken::parse(glob);
+                if arn {
+                    Pattern::Arn(tokens)
+                } else {
+                    Pattern::Glob {
+                        tokens,
+                        case: Case::Sensitive,
+                    }
+                }
+            })
+            .collect()
+    };
+    let [action, resource, principal] = BY_SHAPE.get_or_init(|| {
+        [
+            build(Shape::Action),
+            build(Shape::Resource),
+            build(Shape::Principal),
+        ]
+    });
+    match shape {
+        Shape::Action => Arc::clone(action),
+        Shape::Resource => Arc::clone(resource),
+        Shape::Principal => Arc::clone(principal),
+        Shape::PrincipalKind | Shape::Key(_) => Arc::from([]),
+    }
+}
+
 /// Preferred witness shapes per string variable.
 fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
     match shape {
@@ -484,20 +518,7 @@ fn split_strings(
         Shape::Resource => &['*', '?'],
         _ => &[],
     };
-    let preferred: Vec<Pattern> = preferred_globs(shape)
-        .into_iter()
-        .map(|(glob, arn)| {
-            let tokens = GlobToken::parse(glob);
-            if arn {
-                Pattern::Arn(tokens)
-            } else {
-                Pattern::Glob {
-                    tokens,
-                    case: Case::Sensitive,
-                }
-            }
-        })
-        .collect();
+    let preferred = preferred_patterns(shape);
     let words = StringAtoms::new(
         &alphabet, &patterns, &formulas, forbidden, &preferred, max_atoms,
     )

@@ -685,18 +685,28 @@ fn catalog_action_in(words: &StringAtoms, atom: usize) -> Option<String> {
                 .find(|a| {
                     let name = a.name();
                     let common = name
-                        .char_indices()
+                        .chars()
                         .zip(previous.chars())
-                        .take_while(|((_, x), y)| x == y)
+                        .take_while(|(x, y)| x == y)
                         .count();
+                    // The previous name left the atom's reach after `states.len() - 1`
+                    // characters: so does this one if it shares them.
+                    if common + 1 >= states.len()
+                        && !states.last().is_some_and(|&s| words.can_reach(s, atom))
+                    {
+                        return false;
+                    }
                     states.truncate(common + 1);
                     let mut state = states.last().copied().unwrap_or(0);
                     for c in name.chars().skip(common) {
+                        if !words.can_reach(state, atom) {
+                            break;
+                        }
                         state = words.run_char(state, c);
                         states.push(state);
                     }
                     previous = name;
-                    words.atom_at(state) == Some(atom)
+                    states.len() == name.chars().count() + 1 && words.atom_at(state) == Some(atom)
                 })
                 .map(|a| format!("{}:{}", service.prefix(), a.name()))
         })

@@ -7,7 +7,7 @@
 pub(crate) mod date;
 pub(crate) mod finite;
 pub(crate) mod glob;
-pub(crate) mod multiglob;
 pub(crate) mod interval;
 pub(crate) mod ip;
+pub(crate) mod multiglob;
 pub(crate) mod number;

@@ -16,6 +16,7 @@
 //! every other class behaves alike and shares one *default* transition.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use super::glob::{Alphabet, Case, FastMap, GlobToken, fold_class};
@@ -30,27 +31,54 @@ enum Take {
     Any,
     /// Every class but one (a wildcard in the first five fields of an ARN cannot take `:`).
     AnyBut(u32),
-    /// These classes, sorted; never the "other" class.
-    Only(Vec<u32>),
+    /// These classes (the first `n`), sorted; never the "other" class. A literal character is
+    /// one class, a case-insensitive one a few.
+    Few(u8, [u32; 4]),
+    /// More classes, sorted.
+    Many(Box<[u32]>),
 }
 
 impl Take {
+    fn only(mut classes: Vec<u32>) -> Take {
+        classes.sort_unstable();
+        classes.dedup();
+        match u8::try_from(classes.len()) {
+            Ok(n) if n <= 4 => {
+                let mut few = [0u32; 4];
+                few.iter_mut()
+                    .zip(&classes)
+                    .for_each(|(slot, &c)| *slot = c);
+                Take::Few(n, few)
+            }
+            _ => Take::Many(classes.into_boxed_slice()),
+        }
+    }
+
+    /// The classes of a `Few` or `Many` step.
+    fn named(&self) -> Option<&[u32]> {
+        match self {
+            Take::Few(n, classes) => classes.get(..usize::from(*n)),
+            Take::Many(classes) => Some(classes),
+            Take::Any | Take::AnyBut(_) => None,
+        }
+    }
+
     fn takes(&self, class: u32) -> bool {
         match self {
             Take::Any => true,
             Take::AnyBut(x) => class != *x,
-            Take::Only(classes) => classes.binary_search(&class).is_ok(),
+            Take::Few(..) | Take::Many(_) => self.named().is_some_and(|cs| cs.contains(&class)),
         }
     }
 
     /// Whether every class `self` takes, `run` takes too.
     fn within(&self, run: &Take) -> bool {
-        match (self, run) {
-            (_, Take::Any) => true,
-            (Take::Any, _) | (Take::AnyBut(_), Take::Only(_)) => false,
-            (Take::AnyBut(a), Take::AnyBut(b)) => a == b,
-            (Take::Only(classes), Take::AnyBut(b)) => !classes.contains(b),
-            (Take::Only(a), Take::Only(b)) => a.iter().all(|c| b.binary_search(c).is_ok()),
+        match (self.named(), run.named(), self, run) {
+            (_, _, _, Take::Any) => true,
+            (Some(a), Some(b), _, _) => a.iter().all(|c| b.contains(c)),
+            (Some(a), None, _, Take::AnyBut(b)) => !a.contains(b),
+            (None, None, Take::AnyBut(a), Take::AnyBut(b)) => a == b,
+            _ => false,
         }
     }
 }
@@ -210,12 +238,12 @@ impl Positions {
     /// class), added to `out`.
     fn named_classes(&self, set: &[u32], out: &mut Vec<u32>) {
         for &p in set {
-            match self.steps.get(p as usize) {
-                Some(Step::One(Take::Only(cs)) | Step::Run(Take::Only(cs))) => {
-                    out.extend_from_slice(cs);
+            if let Some(Step::One(t) | Step::Run(t)) = self.steps.get(p as usize) {
+                match (t, t.named()) {
+                    (_, Some(cs)) => out.extend_from_slice(cs),
+                    (Take::AnyBut(x), None) => out.push(*x),
+                    _ => {}
                 }
-                Some(Step::One(Take::AnyBut(x)) | Step::Run(Take::AnyBut(x))) => out.push(*x),
-                _ => {}
             }
         }
     }
@@ -238,13 +266,11 @@ fn class_id(alphabet: &Alphabet, c: char) -> Result<u32, DomainError> {
 }
 
 fn only(alphabet: &Alphabet, chars: impl IntoIterator<Item = char>) -> Result<Take, DomainError> {
-    let mut classes = chars
+    let classes = chars
         .into_iter()
         .map(|c| class_id(alphabet, c))
         .collect::<Result<Vec<_>, _>>()?;
-    classes.sort_unstable();
-    classes.dedup();
-    Ok(Take::Only(classes))
+    Ok(Take::only(classes))
 }
 
 fn compile_pattern(
@@ -253,7 +279,7 @@ fn compile_pattern(
     steps: &mut Vec<Step>,
 ) -> Result<(), DomainError> {
     let char_step = |c: char, case: Case| match case {
-        Case::Sensitive => only(alphabet, [c]),
+        Case::Sensitive => Ok(Take::Few(1, [class_id(alphabet, c)?, 0, 0, 0])),
         Case::Insensitive => only(alphabet, fold_class(c)),
     };
     match pattern {
@@ -290,7 +316,7 @@ fn compile_pattern(
             if separators < 5 {
                 // Not an ARN pattern: it matches nothing.
                 steps.truncate(first);
-                steps.push(Step::One(Take::Only(Vec::new())));
+                steps.push(Step::One(Take::Few(0, [0; 4])));
             }
         }
         Pattern::AsciiFold(text) => {
@@ -349,10 +375,16 @@ pub(crate) struct StringAtoms {
     atom_of: Vec<u32>,
     /// Per atom, per set: whether the atom lies inside the set.
     inside: Vec<Vec<bool>>,
-    /// Witness preferences, most preferred first, each a single pattern.
-    preferred: Vec<Positions>,
+    /// Witness preferences, most preferred first.
+    preferred: Arc<[Pattern]>,
+    /// The preferences compiled, when a witness first asks (`None`: one does not compile).
+    compiled_preferred: OnceLock<Vec<Option<Positions>>>,
     /// Per atom, its shortest word (computed once, for all atoms).
     shortest: OnceLock<Vec<Option<String>>>,
+    /// Per atom, the states from which one of its states can be reached (when first asked).
+    live: Vec<OnceLock<Vec<bool>>>,
+    /// Per state, its predecessors (compressed rows; when first asked).
+    predecessors: OnceLock<(Vec<u32>, Vec<u32>)>,
     /// Per class, its rank in the alphabet's witness preference (`u32::MAX` for none).
     rank: Vec<u32>,
     max_states: usize,
@@ -376,7 +408,7 @@ impl StringAtoms {
         patterns: &[Pattern],
         sets: &[Formula],
         forbidden: &[char],
-        preferred: &[Pattern],
+        preferred: &Arc<[Pattern]>,
         max_atoms: usize,
     ) -> Result<StringAtoms, DomainError> {
         let limit = alphabet.max_states();
@@ -392,28 +424,29 @@ impl StringAtoms {
         };
         let other = position(alphabet.chars().len())?;
         let mut scratch = Scratch::default();
-        let mut ids: FastMap<Vec<u32>, u32> = FastMap::default();
-        let mut sets_of_state: Vec<Vec<u32>> = Vec::new();
+        let mut ids: FastMap<Rc<[u32]>, u32> = FastMap::default();
+        let mut sets_of_state: Vec<Rc<[u32]>> = Vec::new();
         let mut sink: Option<u32> = None;
-        let start = positions.start(&mut scratch);
-        ids.insert(start.clone(), 0);
+        let start: Rc<[u32]> = positions.start(&mut scratch).into();
+        ids.insert(Rc::clone(&start), 0);
         sets_of_state.push(start);
         let mut edge_start = vec![0u32];
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let mut default = Vec::new();
-        let mut accepted: Vec<Vec<u32>> = Vec::new();
         let mut named = Vec::new();
         let mut buffer = Vec::new();
+        // Per state, its signature's index in `signatures` (before renumbering).
+        let mut atom_of = Vec::new();
+        let mut signature_ids: FastMap<Vec<bool>, u32> = FastMap::default();
+        let mut signatures: Vec<Vec<bool>> = Vec::new();
+        let mut accepted = Vec::new();
+        let mut signature = Vec::with_capacity(sets.len());
         let mut state = 0usize;
-        while state < sets_of_state.len() {
-            let set = std::mem::take(sets_of_state.get_mut(state).ok_or(DomainError::Budget {
-                what: STATES,
-                limit,
-            })?);
+        while let Some(set) = sets_of_state.get(state).map(Rc::clone) {
             let is_sink = sink.is_some_and(|s| s as usize == state);
             let intern = |next: &[u32],
-                          ids: &mut FastMap<Vec<u32>, u32>,
-                          sets_of_state: &mut Vec<Vec<u32>>|
+                          ids: &mut FastMap<Rc<[u32]>, u32>,
+                          sets_of_state: &mut Vec<Rc<[u32]>>|
              -> Result<u32, DomainError> {
                 if let Some(&id) = ids.get(next) {
                     return Ok(id);
@@ -426,13 +459,14 @@ impl StringAtoms {
                     });
                 }
                 let id = position(n)?;
-                ids.insert(next.to_vec(), id);
-                sets_of_state.push(next.to_vec());
+                let key: Rc<[u32]> = next.into();
+                ids.insert(Rc::clone(&key), id);
+                sets_of_state.push(key);
                 Ok(id)
             };
             if is_sink {
                 default.push(position(state)?);
-                accepted.push(Vec::new());
+                atom_of.push(OUTSIDE);
             } else {
                 positions.step(&mut scratch, &set, other, &mut buffer);
                 let fallback = intern(&buffer, &mut ids, &mut sets_of_state)?;
@@ -462,45 +496,39 @@ impl StringAtoms {
                         edges.push((class, target));
                     }
                 }
-                accepted.push(
-                    set.iter()
-                        .filter_map(|&p| match positions.steps.get(p as usize) {
-                            Some(Step::End(k)) => Some(*k),
-                            _ => None,
-                        })
-                        .collect(),
-                );
+                // The state's signature: which sets hold at it.
+                accepted.clear();
+                accepted.extend(set.iter().filter_map(
+                    |&p| match positions.steps.get(p as usize) {
+                        Some(Step::End(k)) => Some(*k),
+                        _ => None,
+                    },
+                ));
+                signature.clear();
+                signature.extend(sets.iter().map(|f| f.holds(&accepted)));
+                let id = match signature_ids.get(signature.as_slice()) {
+                    Some(&id) => id,
+                    None => {
+                        if signatures.len() >= max_atoms {
+                            return Err(DomainError::Budget {
+                                what: "atoms",
+                                limit: max_atoms,
+                            });
+                        }
+                        let id = position(signatures.len())?;
+                        signature_ids.insert(signature.clone(), id);
+                        signatures.push(signature.clone());
+                        id
+                    }
+                };
+                atom_of.push(id);
             }
             edge_start.push(position(edges.len())?);
             state += 1;
         }
-        // Signatures, then atoms in the refinement order.
-        let mut signature_ids: FastMap<Vec<bool>, u32> = FastMap::default();
-        let mut signatures: Vec<Vec<bool>> = Vec::new();
-        let mut atom_of = Vec::with_capacity(accepted.len());
-        for (state, accepts) in accepted.iter().enumerate() {
-            if sink.is_some_and(|s| s as usize == state) {
-                atom_of.push(OUTSIDE);
-                continue;
-            }
-            let signature: Vec<bool> = sets.iter().map(|f| f.holds(accepts)).collect();
-            let id = match signature_ids.get(&signature) {
-                Some(&id) => id,
-                None => {
-                    if signatures.len() >= max_atoms {
-                        return Err(DomainError::Budget {
-                            what: "atoms",
-                            limit: max_atoms,
-                        });
-                    }
-                    let id = position(signatures.len())?;
-                    signature_ids.insert(signature.clone(), id);
-                    signatures.push(signature);
-                    id
-                }
-            };
-            atom_of.push(id);
-        }
+        drop(ids);
+        drop(sets_of_state);
+        // Atoms in the refinement order.
         let mut order: Vec<u32> = (0..signatures.len())
             .filter_map(|i| position(i).ok())
             .collect();
@@ -527,10 +555,6 @@ impl StringAtoms {
             .iter()
             .map(|&old| signatures.get(old as usize).cloned().unwrap_or_default())
             .collect();
-        let preferred = preferred
-            .iter()
-            .map(|p| Positions::compile(alphabet, std::slice::from_ref(p)))
-            .collect::<Result<Vec<_>, _>>()?;
         let mut rank = vec![u32::MAX; alphabet.class_count()];
         for (r, &class) in alphabet.preference().iter().enumerate() {
             if let Some(slot) = rank.get_mut(class) {
@@ -544,8 +568,11 @@ impl StringAtoms {
             default,
             atom_of,
             inside,
-            preferred,
+            preferred: Arc::clone(preferred),
+            compiled_preferred: OnceLock::new(),
             shortest: OnceLock::new(),
+            live: (0..signatures.len()).map(|_| OnceLock::new()).collect(),
+            predecessors: OnceLock::new(),
             rank,
             max_states: limit,
         })
@@ -663,6 +690,68 @@ impl StringAtoms {
             .flatten()
     }
 
+    /// Whether a word of `atom` extends some word that reaches `state`.
+    pub(crate) fn can_reach(&self, state: u32, atom: usize) -> bool {
+        self.live_states(atom)
+            .and_then(|live| live.get(state as usize))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    fn live_states(&self, atom: usize) -> Option<&Vec<bool>> {
+        let slot = self.live.get(atom)?;
+        Some(slot.get_or_init(|| {
+            let (starts, preds) = self.predecessors.get_or_init(|| {
+                let states = self.default.len();
+                let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(states + self.edges.len());
+                for state in 0..states {
+                    let Ok(from) = u32::try_from(state) else {
+                        break;
+                    };
+                    pairs.extend(self.default.get(state).map(|&t| (t, from)));
+                    pairs.extend(self.edges_of(from).iter().map(|&(_, t)| (t, from)));
+                }
+                pairs.sort_unstable();
+                pairs.dedup();
+                let mut starts = vec![0u32; states + 1];
+                for &(t, _) in &pairs {
+                    if let Some(slot) = starts.get_mut(t as usize + 1) {
+                        *slot += 1;
+                    }
+                }
+                for i in 1..starts.len() {
+                    let before = starts.get(i - 1).copied().unwrap_or(0);
+                    if let Some(slot) = starts.get_mut(i) {
+                        *slot += before;
+                    }
+                }
+                (starts, pairs.into_iter().map(|(_, f)| f).collect())
+            });
+            let mut live = vec![false; self.default.len()];
+            let mut stack: Vec<u32> = Vec::new();
+            for (state, &a) in self.atom_of.iter().enumerate() {
+                if a as usize == atom
+                    && a != OUTSIDE
+                    && let Some(slot) = live.get_mut(state)
+                {
+                    *slot = true;
+                    stack.extend(u32::try_from(state).ok());
+                }
+            }
+            while let Some(state) = stack.pop() {
+                let from = starts.get(state as usize).copied().unwrap_or(0) as usize;
+                let to = starts.get(state as usize + 1).copied().unwrap_or(0) as usize;
+                for &p in preds.get(from..to).unwrap_or(&[]) {
+                    if let Some(slot @ false) = live.get_mut(p as usize) {
+                        *slot = true;
+                        stack.push(p);
+                    }
+                }
+            }
+            live
+        }))
+    }
+
     /// The number of witness preferences.
     pub(crate) fn preferences(&self) -> usize {
         self.preferred.len()
@@ -671,7 +760,17 @@ impl StringAtoms {
     /// A shortest (then nicest) word of the atom that the `preference`-th preferred pattern
     /// matches; `None` if there is none (or finding one would pass the state budget).
     pub(crate) fn witness_preferring(&self, atom: usize, preference: usize) -> Option<String> {
-        let preferred = self.preferred.get(preference)?;
+        let preferred = self
+            .compiled_preferred
+            .get_or_init(|| {
+                self.preferred
+                    .iter()
+                    .map(|p| Positions::compile(&self.alphabet, std::slice::from_ref(p)).ok())
+                    .collect()
+            })
+            .get(preference)?
+            .as_ref()?;
+        let live = self.live_states(atom)?;
         let atom = u32::try_from(atom).ok()?;
         // The preferred patterns are short: their position sets are bitmasks.
         if preferred.steps.len() > 64 {
@@ -705,7 +804,7 @@ impl StringAtoms {
                     continue;
                 }
                 let key = (self.next(state, class), mask(&buffer));
-                if ids.contains_key(&key) {
+                if !live.get(key.0 as usize).copied().unwrap_or(false) || ids.contains_key(&key) {
                     continue;
                 }
                 if pairs.len() >= self.max_states {
@@ -793,7 +892,8 @@ mod tests {
             })
             .collect();
         let sets: Vec<Formula> = (0..patterns.len()).map(Formula::Pattern).collect();
-        let split = StringAtoms::new(&alpha, &patterns, &sets, forbidden, &[], 1 << 20).unwrap();
+        let split =
+            StringAtoms::new(&alpha, &patterns, &sets, forbidden, &Arc::from([]), 1 << 20).unwrap();
         let automata: Vec<StringSet> = globs
             .iter()
             .zip(arn)
@@ -893,10 +993,10 @@ mod tests {
             Formula::Pattern(0),
             Formula::Diff(Box::new(Formula::All), Box::new(Formula::Pattern(1))),
         ];
-        let preferred = [Pattern::Glob {
+        let preferred: Arc<[Pattern]> = Arc::from([Pattern::Glob {
             tokens: GlobToken::parse("b?b*"),
             case: Case::Sensitive,
-        }];
+        }]);
         let split = StringAtoms::new(&alpha, &patterns, &sets, &[], &preferred, 64).unwrap();
         let pref = StringSet::from_glob(&alpha, "b?b*", Case::Sensitive).unwrap();
         let a = StringSet::from_glob(&alpha, "a*", Case::Sensitive).unwrap();
