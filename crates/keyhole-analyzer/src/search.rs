@@ -226,17 +226,23 @@ pub fn external_access(
         let values: Vec<&str> = values.iter().map(String::as_str).collect();
         required.push(space.condition(*op, key, &values, false)?);
     }
+    // Every question of the search includes `base`: its diagram is built once.
     let base = Expr::all([
         allowed,
         resource,
         action_scope,
         external,
         Expr::all(required),
-    ]);
+    ])
+    .shared();
     let mut dims = dimensions(&mut space, policy, limits)?;
     let well_formed = space.well_formed();
     for dim in &mut dims {
         order(&mut space, dim, &well_formed)?;
+        // Each label takes part in many questions.
+        for label in &mut dim.labels {
+            label.expr = std::mem::replace(&mut label.expr, Expr::always()).shared();
+        }
     }
 
     let cube_expr = |cube: &[usize], dims: &[Dimension]| -> Expr {

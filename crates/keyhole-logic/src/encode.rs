@@ -234,6 +234,9 @@ pub(crate) enum Formula {
     Not(Box<Formula>),
     And(Vec<Formula>),
     Or(Vec<Formula>),
+    /// A formula that many questions share (the findings search asks dozens about one policy):
+    /// its decision diagram is built once per compiled space (`crate::query::Compiled`).
+    Shared(std::sync::Arc<Formula>),
 }
 
 impl Formula {

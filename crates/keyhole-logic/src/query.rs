@@ -21,6 +21,7 @@
 //! key policy or role trust policy must allow explicitly in the same account.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use keyhole_policy::Policy;
 use keyhole_policy::arn::Arn;
@@ -28,7 +29,7 @@ use keyhole_policy::condition::SetQualifier;
 use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
 
 use crate::atoms::{Atom, Region, Shape, VarAtoms, atomize, describe, epoch_text};
-use crate::domain::glob::DEFAULT_MAX_STATES;
+use crate::domain::glob::{DEFAULT_MAX_STATES, FastMap};
 use crate::domain::multiglob::StringAtoms;
 use crate::encode::{Encoder, Formula, PrincipalKind, Var};
 use crate::mdd::{FALSE, Mdd, NodeId, TRUE};
@@ -250,6 +251,9 @@ pub(crate) struct Compiled {
     widths: Vec<usize>,
     /// Per test, what it reads.
     tests: Vec<CompiledTest>,
+    /// The diagrams of shared formulas, by the address of the formula (kept alive here, so
+    /// the address is not reused).
+    shared: std::cell::RefCell<FastMap<usize, (Arc<Formula>, NodeId)>>,
 }
 
 /// The diagram variables of one request variable.
@@ -336,6 +340,7 @@ pub(crate) fn prepare(enc: &Encoder, options: &QueryOptions) -> Result<Compiled,
         layout,
         widths,
         tests,
+        shared: std::cell::RefCell::default(),
     })
 }
 
@@ -501,6 +506,17 @@ impl Compiled {
                     }
                 }
                 acc
+            }
+            Formula::Shared(inner) => {
+                let key = Arc::as_ptr(inner) as usize;
+                if let Some(&(_, node)) = self.shared.borrow().get(&key) {
+                    return Ok(node);
+                }
+                let node = self.diagram(mdd, inner)?;
+                self.shared
+                    .borrow_mut()
+                    .insert(key, (Arc::clone(inner), node));
+                node
             }
         })
     }

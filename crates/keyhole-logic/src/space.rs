@@ -77,6 +77,16 @@ impl Expr {
             other => Formula::Not(Box::new(other)),
         })
     }
+
+    /// The same constraint, marked as shared by many questions: clones are cheap, and its
+    /// decision diagram is built once per compiled space instead of once per question.
+    #[must_use]
+    pub fn shared(self) -> Expr {
+        match self.0 {
+            Formula::Shared(_) | Formula::True | Formula::False | Formula::Test(_) => self,
+            other => Expr(Formula::Shared(std::sync::Arc::new(other))),
+        }
+    }
 }
 
 /// Many questions over one set of constraints.
@@ -306,12 +316,29 @@ impl Space {
             let both = mdd.and(root, lit).map_err(budget)?;
             reached.push(both != crate::mdd::FALSE);
         }
+        // Each action is read once by the split's automaton: its atom, then whether the
+        // question reaches that atom.
+        let mut split = None;
+        let mut reached_by_atom = Vec::new();
+        for (atom, &r) in var.atoms.iter().zip(&reached) {
+            if let crate::atoms::Atom::Value(crate::atoms::Region::Str(words, i)) = atom {
+                split.get_or_insert_with(|| std::sync::Arc::clone(words));
+                if reached_by_atom.len() <= *i {
+                    reached_by_atom.resize(*i + 1, false);
+                }
+                if let Some(slot) = reached_by_atom.get_mut(*i) {
+                    *slot |= r;
+                }
+            }
+        }
         Ok(actions
             .iter()
             .map(|action| {
-                var.atoms.iter().zip(&reached).any(|(atom, &r)| {
-                    r && matches!(atom, crate::atoms::Atom::Value(crate::atoms::Region::Str(words, i)) if words.atom_of(action) == Some(*i))
-                })
+                split
+                    .as_ref()
+                    .and_then(|words| words.atom_of(action))
+                    .and_then(|i| reached_by_atom.get(i).copied())
+                    .unwrap_or(false)
             })
             .collect())
     }
