@@ -236,7 +236,7 @@ pub fn external_access(
     ])
     .shared();
     let mut dims = dimensions(&mut space, policy, limits)?;
-    let well_formed = space.well_formed();
+    let well_formed = space.well_formed().shared();
     for dim in &mut dims {
         order(&mut space, dim, &well_formed)?;
         // Each label takes part in many questions.
@@ -263,7 +263,7 @@ pub fn external_access(
     let mut examined = 0usize;
     while let Some(cube) = queue.pop_front() {
         let inside = base.clone().and(cube_expr(&cube, &dims));
-        if decide(space.solve(&inside))?.is_none() {
+        if !space.satisfiable(&inside)? {
             continue;
         }
         examined += 1;
@@ -705,7 +705,7 @@ fn order(space: &mut Space, dim: &mut Dimension, universe: &Expr) -> Result<(), 
                     continue;
                 };
                 let outside = a.expr.clone().and(b.expr.clone().negate());
-                decide(space.solve(&universe.clone().and(outside)))?.is_none()
+                !space.satisfiable(&universe.clone().and(outside))?
             };
             if let Some(slot) = below.get_mut(i).and_then(|row| row.get_mut(j)) {
                 *slot = is_below;

@@ -363,7 +363,9 @@ impl VarCache {
     ) -> Result<Arc<Split>, String> {
         let hash = {
             use std::hash::{Hash as _, Hasher as _};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
+            // A fast hasher: a match is confirmed by comparing the sets, and the cache is
+            // bounded, so colliding keys cost a longer scan of one bucket at worst.
+            let mut h = crate::domain::glob::FxHasher::default();
             (shape, max_atoms, max_states, exprs).hash(&mut h);
             h.finish()
         };

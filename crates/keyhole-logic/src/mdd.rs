@@ -15,12 +15,6 @@ pub(crate) const FALSE: NodeId = 0;
 /// The *true* terminal.
 pub(crate) const TRUE: NodeId = 1;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Node {
-    var: usize,
-    kids: Vec<NodeId>,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Op {
     And,
@@ -28,11 +22,21 @@ enum Op {
 }
 
 /// A decision diagram under construction.
+///
+/// Nodes live in flat arrays (a node is its variable and a run of children in `kids`); the
+/// unique table maps a hash of `(variable, children)` to the newest node with that hash, and
+/// `next` chains the older ones, so looking a node up allocates nothing.
 #[derive(Debug)]
 pub(crate) struct Mdd {
-    nodes: Vec<Option<Node>>,
+    /// Per node, its variable (`usize::MAX` for the terminals).
+    vars: Vec<usize>,
+    /// Per node, where its children start in `kids`; one more entry at the end.
+    starts: Vec<usize>,
+    kids: Vec<NodeId>,
+    /// Per node, the previous node with the same unique-table hash.
+    next: Vec<Option<NodeId>>,
     // Keys are the diagram's own node ids and shapes, bounded by `max_nodes`: a fast hasher.
-    unique: FastMap<Node, NodeId>,
+    unique: FastMap<u64, NodeId>,
     apply_memo: FastMap<(Op, NodeId, NodeId), NodeId>,
     not_memo: FastMap<NodeId, NodeId>,
     max_nodes: usize,
@@ -45,7 +49,10 @@ pub(crate) struct Budget(pub(crate) usize);
 impl Mdd {
     pub(crate) fn new(max_nodes: usize) -> Self {
         Mdd {
-            nodes: vec![None, None],
+            vars: vec![usize::MAX, usize::MAX],
+            starts: vec![0, 0, 0],
+            kids: Vec::new(),
+            next: vec![None, None],
             unique: FastMap::default(),
             apply_memo: FastMap::default(),
             not_memo: FastMap::default(),
@@ -53,49 +60,68 @@ impl Mdd {
         }
     }
 
-    fn node(&self, id: NodeId) -> Option<&Node> {
-        self.nodes.get(id as usize).and_then(Option::as_ref)
+    /// The children of a node (none for the terminals).
+    fn kids_of(&self, id: NodeId) -> &[NodeId] {
+        let id = id as usize;
+        match (self.starts.get(id), self.starts.get(id + 1)) {
+            (Some(&from), Some(&to)) => self.kids.get(from..to).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 
     /// The variable a node tests (`usize::MAX` for terminals, so they sort last).
     fn var_of(&self, id: NodeId) -> usize {
-        self.node(id).map_or(usize::MAX, |n| n.var)
+        self.vars.get(id as usize).copied().unwrap_or(usize::MAX)
     }
 
     /// The child of `id` for atom `atom` of variable `var` (itself if `id` does not test `var`).
     fn child(&self, id: NodeId, var: usize, atom: usize) -> NodeId {
-        match self.node(id) {
-            Some(n) if n.var == var => n.kids.get(atom).copied().unwrap_or(FALSE),
-            _ => id,
+        if self.var_of(id) == var {
+            self.kids_of(id).get(atom).copied().unwrap_or(FALSE)
+        } else {
+            id
         }
     }
 
-    fn make(&mut self, var: usize, kids: Vec<NodeId>) -> Result<NodeId, Budget> {
+    fn make(&mut self, var: usize, kids: &[NodeId]) -> Result<NodeId, Budget> {
         if let Some(&first) = kids.first()
             && kids.iter().all(|&k| k == first)
         {
             return Ok(first);
         }
-        let node = Node { var, kids };
-        if let Some(&id) = self.unique.get(&node) {
-            return Ok(id);
+        let hash = {
+            use std::hash::{Hash as _, Hasher as _};
+            let mut h = crate::domain::glob::FxHasher::default();
+            (var, kids).hash(&mut h);
+            h.finish()
+        };
+        let head = self.unique.get(&hash).copied();
+        let mut at = head;
+        while let Some(id) = at {
+            if self.var_of(id) == var && self.kids_of(id) == kids {
+                return Ok(id);
+            }
+            at = self.next.get(id as usize).copied().flatten();
         }
-        if self.nodes.len() >= self.max_nodes {
+        if self.vars.len() >= self.max_nodes {
             return Err(Budget(self.max_nodes));
         }
-        let id = NodeId::try_from(self.nodes.len()).map_err(|_| Budget(self.max_nodes))?;
-        self.nodes.push(Some(node.clone()));
-        self.unique.insert(node, id);
+        let id = NodeId::try_from(self.vars.len()).map_err(|_| Budget(self.max_nodes))?;
+        self.vars.push(var);
+        self.kids.extend_from_slice(kids);
+        self.starts.push(self.kids.len());
+        self.next.push(head);
+        self.unique.insert(hash, id);
         Ok(id)
     }
 
     /// The function "variable `var` takes one of the atoms marked true".
     pub(crate) fn literal(&mut self, var: usize, atoms: &[bool]) -> Result<NodeId, Budget> {
-        let kids = atoms
+        let kids: Vec<NodeId> = atoms
             .iter()
             .map(|&b| if b { TRUE } else { FALSE })
             .collect();
-        self.make(var, kids)
+        self.make(var, &kids)
     }
 
     /// Negation.
@@ -108,14 +134,13 @@ impl Mdd {
         if let Some(&r) = self.not_memo.get(&a) {
             return Ok(r);
         }
-        let Some(node) = self.node(a).cloned() else {
-            return Ok(FALSE);
-        };
-        let mut kids = Vec::with_capacity(node.kids.len());
-        for kid in node.kids {
+        let var = self.var_of(a);
+        let old = self.kids_of(a).to_vec();
+        let mut kids = Vec::with_capacity(old.len());
+        for kid in old {
             kids.push(self.not(kid)?);
         }
-        let r = self.make(node.var, kids)?;
+        let r = self.make(var, &kids)?;
         self.not_memo.insert(a, r);
         Ok(r)
     }
@@ -144,17 +169,17 @@ impl Mdd {
             return Ok(r);
         }
         let var = self.var_of(a).min(self.var_of(b));
-        let width = self
-            .node(a)
-            .filter(|n| n.var == var)
-            .or_else(|| self.node(b).filter(|n| n.var == var))
-            .map_or(0, |n| n.kids.len());
+        let width = if self.var_of(a) == var {
+            self.kids_of(a).len()
+        } else {
+            self.kids_of(b).len()
+        };
         let mut kids = Vec::with_capacity(width);
         for atom in 0..width {
             let (x, y) = (self.child(a, var, atom), self.child(b, var, atom));
             kids.push(self.apply(op, x, y)?);
         }
-        let r = self.make(var, kids)?;
+        let r = self.make(var, &kids)?;
         self.apply_memo.insert(key, r);
         Ok(r)
     }
@@ -169,9 +194,12 @@ impl Mdd {
                 FALSE => return None,
                 TRUE => return Some(path),
                 _ => {
-                    let node = self.node(at)?;
-                    let (atom, &next) = node.kids.iter().enumerate().find(|(_, k)| **k != FALSE)?;
-                    path.push((node.var, atom));
+                    let (atom, &next) = self
+                        .kids_of(at)
+                        .iter()
+                        .enumerate()
+                        .find(|(_, k)| **k != FALSE)?;
+                    path.push((self.var_of(at), atom));
                     at = next;
                 }
             }
@@ -185,13 +213,10 @@ impl Mdd {
             match at {
                 FALSE => return false,
                 TRUE => return true,
-                _ => match self.node(at) {
-                    Some(node) => {
-                        let atom = atoms.get(node.var).copied().unwrap_or(0);
-                        at = node.kids.get(atom).copied().unwrap_or(FALSE);
-                    }
-                    None => return false,
-                },
+                _ => {
+                    let atom = atoms.get(self.var_of(at)).copied().unwrap_or(0);
+                    at = self.kids_of(at).get(atom).copied().unwrap_or(FALSE);
+                }
             }
         }
     }

@@ -352,6 +352,28 @@ impl Space {
         }
     }
 
+    /// Does some request satisfy `expr` (and the space's restriction)? The same answer as
+    /// [`Space::solve`] without building the witness request: for the many yes-or-no questions
+    /// of a search. `Err` is the reason a question is not decided exactly.
+    ///
+    /// # Errors
+    /// What [`Space::solve`] answers `Unknown` for, except a witness that cannot be written
+    /// down (a question this answers `true`).
+    pub fn satisfiable(&mut self, expr: &Expr) -> Result<bool, String> {
+        let Some(restriction) = &self.restriction else {
+            return Ok(false);
+        };
+        let formula = Formula::And(vec![expr.0.clone(), restriction.clone()]);
+        self.compile()?;
+        let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
+            return Err("internal: the space was not compiled".to_owned());
+        };
+        let root: NodeId = compiled
+            .diagram(mdd, &formula)
+            .map_err(|b| format!("budget: more than {} decision-diagram nodes", b.0))?;
+        Ok(root != crate::mdd::FALSE)
+    }
+
     fn solve_inner(&mut self, expr: &Expr) -> Result<Option<crate::Witness>, String> {
         let Some(restriction) = &self.restriction else {
             return Ok(None);

@@ -192,6 +192,8 @@ pub struct Alphabet {
     other: Option<char>,
     /// Class indices in the order a witness search tries them (nicer characters first).
     preference: Vec<usize>,
+    /// The class of every ASCII character (nearly every character a policy uses).
+    ascii: [u32; 128],
     max_states: usize,
 }
 
@@ -229,6 +231,9 @@ impl Alphabet {
 
     /// The class of a character (the "other" class for unlisted characters).
     pub(crate) fn class_of(&self, c: char) -> usize {
+        if let Some(&class) = self.ascii.get(c as usize) {
+            return class as usize;
+        }
         self.chars.binary_search(&c).unwrap_or(self.chars.len())
     }
 
@@ -261,7 +266,8 @@ impl Alphabet {
 /// Collects the characters of a query's literals into an [`Alphabet`].
 #[derive(Clone, Debug, Default)]
 pub struct AlphabetBuilder {
-    chars: BTreeSet<char>,
+    /// Characters in the order added, with repeats (sorted and deduplicated by `build`).
+    chars: Vec<char>,
     max_states: Option<usize>,
 }
 
@@ -273,7 +279,7 @@ impl AlphabetBuilder {
 
     /// Adds the literal characters of an `ArnLike` pattern (and `:`, which ARN matching needs).
     pub fn arn_glob(&mut self, pattern: &str) -> &mut Self {
-        self.chars.insert(':');
+        self.chars.push(':');
         self.glob(pattern, Case::Sensitive)
     }
 
@@ -288,7 +294,7 @@ impl AlphabetBuilder {
             if let GlobToken::Char(c) = *token {
                 match case {
                     Case::Sensitive => {
-                        self.chars.insert(c);
+                        self.chars.push(c);
                     }
                     Case::Insensitive => self.chars.extend(fold_class(c)),
                 }
@@ -312,21 +318,29 @@ impl AlphabetBuilder {
     /// Freezes the alphabet.
     #[must_use]
     pub fn build(&self) -> Arc<Alphabet> {
-        let chars: Vec<char> = self.chars.iter().copied().collect();
+        let mut chars: Vec<char> = self.chars.clone();
+        chars.sort_unstable();
+        chars.dedup();
         let other = ('a'..='z')
             .chain('0'..='9')
             .chain('A'..='Z')
             .chain((0x21..=u32::from(char::MAX)).filter_map(char::from_u32))
-            .find(|c| !self.chars.contains(c));
+            .find(|c| chars.binary_search(c).is_err());
         let rep = |class: usize| chars.get(class).copied().or(other);
         let mut preference: Vec<usize> = (0..=chars.len())
             .filter(|&class| rep(class).is_some())
             .collect();
         preference.sort_by_key(|&class| rep(class).map(|c| (niceness(c), c)));
+        let mut ascii = [0u32; 128];
+        for (b, slot) in (0u8..128).zip(ascii.iter_mut()) {
+            let class = chars.binary_search(&char::from(b)).unwrap_or(chars.len());
+            *slot = u32::try_from(class).unwrap_or(u32::MAX);
+        }
         Arc::new(Alphabet {
             chars,
             other,
             preference,
+            ascii,
             max_states: self.max_states.unwrap_or(DEFAULT_MAX_STATES),
         })
     }
