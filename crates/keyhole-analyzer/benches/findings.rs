@@ -41,6 +41,10 @@
     missing_docs
 )]
 
+/// The allocator of the `keyhole` binary, so that the bench measures what the binary runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

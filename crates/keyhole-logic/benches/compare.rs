@@ -31,6 +31,10 @@
     clippy::indexing_slicing
 )]
 
+/// The allocator of the `keyhole` binary, so that the bench measures what the binary runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use keyhole_logic::smtlib::{self, SmtOptions};
 use keyhole_logic::{Comparison, QueryOptions, Relation, compare};
 use keyhole_policy::{Policy, parse_policy};
