@@ -94,8 +94,18 @@ impl Loaded {
             warnings,
         } = other;
         self.warnings.extend(warnings);
-        for r in resources {
-            push_unique(self, seen, r);
+        if self.resources.is_empty() {
+            // The first file: its resources are already unique; keep its vector.
+            seen.reserve(resources.len());
+            for (i, r) in resources.iter().enumerate() {
+                seen.entry(r.arn.clone()).or_insert(i);
+            }
+            self.resources = resources;
+        } else {
+            self.resources.reserve(resources.len());
+            for r in resources {
+                push_unique(self, seen, r);
+            }
         }
         for (_, block) in account_public_access_blocks {
             push_block(self, block);
