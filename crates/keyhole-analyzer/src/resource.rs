@@ -156,7 +156,7 @@ pub fn analyze(resource: &Resource, ctx: &Context) -> Vec<Finding> {
                         "sts:TagSession",
                     ]
                     .map(str::to_owned)
-                    .to_vec(),
+                    .into(),
                     requires: Vec::new(),
                 };
                 out.extend(base.policy("trustPolicy", policy, &target, &[]));

@@ -83,7 +83,7 @@ pub struct Target {
     /// Globs over the actions reported (`s3:*`, `sts:AssumeRole*`, …).
     pub action_patterns: Vec<String>,
     /// The concrete actions findings may list, in output order.
-    pub actions: Vec<String>,
+    pub actions: std::sync::Arc<[String]>,
     /// Condition entries every request considered meets (operator, key, values), such as
     /// "not through an access point of the zone" for a bucket policy.
     pub requires: Vec<(ConditionOperator, String, Vec<String>)>,

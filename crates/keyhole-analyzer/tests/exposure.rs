@@ -77,7 +77,7 @@ fn verdict(case: &Value) -> Result<(bool, bool), String> {
         resource: "arn:aws:s3:::resource".to_owned(),
         resource_patterns: vec!["*".to_owned()],
         action_patterns: vec!["*".to_owned()],
-        actions: Vec::new(),
+        actions: Vec::new().into(),
         requires: Vec::new(),
     };
     let found = external_access(&policy, &target, &zone, &SearchLimits::default())?;

@@ -15,7 +15,7 @@ fn target() -> Target {
         resource: "arn:aws:s3:::b".to_owned(),
         resource_patterns: vec!["arn:aws:s3:::b".to_owned(), "arn:aws:s3:::b/*".to_owned()],
         action_patterns: vec!["s3:GetObject".to_owned()],
-        actions: vec!["s3:GetObject".to_owned()],
+        actions: vec!["s3:GetObject".to_owned()].into(),
         requires: Vec::new(),
     }
 }
