@@ -3,9 +3,15 @@
 //!
 //! A condition key's atoms are its *absent* value, a multivalued (set) value, for typed keys a
 //! single value that does not parse as the type, and the regions of single values cut out by
-//! the query's sets, refined region by region with the domain algebra (empty pieces dropped).
-//! The action and the resource have only regions; the resource ranges over concrete strings
-//! (no `*` or `?`, which the concrete evaluator would read as a pattern).
+//! the query's sets. The action and the resource have only regions; the resource ranges over
+//! concrete strings (no `*` or `?`, which the concrete evaluator would read as a pattern).
+//!
+//! Regions of numbers, dates, addresses and enumerations are refined set by set with the
+//! domain algebra (empty pieces dropped). Regions of strings come from one automaton over every
+//! pattern of the variable (`crate::domain::multiglob`): its states' signatures (which sets
+//! hold) are the regions, numbered in the same order as refining set by set would give, so no
+//! automaton is built or minimised per region. The algebra of [`crate::StringSet`] is the
+//! reference the split is tested against.
 //!
 //! The elements of a multivalued value range over the same atoms (the value atoms, and the
 //! malformed atom of a typed key): for a key read under `ForAnyValue:`/`ForAllValues:`, the

@@ -36,7 +36,9 @@
 //! encoded as a Boolean formula over tests on the request's variables (action, resource,
 //! principal, condition keys), each variable's domain is split into atoms, and a decision
 //! diagram over atom indices answers [`satisfiable`] and [`allowed_but_not`] with an
-//! [`Answer`]: a witness request, `No`, or `Unknown` with the reason.
+//! [`Answer`]: a witness request, `No`, or `Unknown` with the reason. A string variable is split
+//! by one deterministic automaton over all its patterns at once, whose states' signatures are
+//! the atoms; [`StringSet`] is the algebra that split is tested against.
 //!
 //! ```
 //! use keyhole_logic::{Answer, QueryOptions, allowed_but_not, satisfiable};

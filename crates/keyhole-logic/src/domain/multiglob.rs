@@ -961,6 +961,112 @@ mod tests {
         }
     }
 
+    use proptest::prelude::*;
+
+    /// A pattern over `a`, `b`, `A`, `:`, `*`, `?`: a glob (either case rule) or an ARN glob.
+    fn pattern_strategy() -> impl Strategy<Value = (String, u8)> {
+        (
+            proptest::collection::vec(
+                prop_oneof![
+                    Just('a'),
+                    Just('b'),
+                    Just('A'),
+                    Just(':'),
+                    Just('*'),
+                    Just('?')
+                ],
+                0..7,
+            ),
+            0u8..3,
+        )
+            .prop_map(|(chars, kind)| (chars.into_iter().collect(), kind))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// For random pattern sets (case-sensitive globs, case-insensitive globs, ARN globs),
+        /// with and without forbidden characters: every short word lands in the atom whose
+        /// inside-bits are its memberships per the algebra, the atoms are exactly the non-empty
+        /// regions of the algebra's refinement (in the same order), and each atom's witness is
+        /// the algebra's witness of that region.
+        #[test]
+        fn random_splits_match_the_algebra(
+            patterns in proptest::collection::vec(pattern_strategy(), 1..4),
+            forbid in any::<bool>(),
+        ) {
+            let mut b = Alphabet::builder();
+            b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
+            let alpha = b.build();
+            let compiled: Vec<Pattern> = patterns
+                .iter()
+                .map(|(p, kind)| match kind {
+                    0 => Pattern::Glob { tokens: GlobToken::parse(p), case: Case::Sensitive },
+                    1 => Pattern::Glob { tokens: GlobToken::parse(p), case: Case::Insensitive },
+                    _ => Pattern::Arn(GlobToken::parse(p)),
+                })
+                .collect();
+            let automata: Vec<StringSet> = patterns
+                .iter()
+                .map(|(p, kind)| match kind {
+                    0 => StringSet::from_glob(&alpha, p, Case::Sensitive).unwrap(),
+                    1 => StringSet::from_glob(&alpha, p, Case::Insensitive).unwrap(),
+                    _ => StringSet::from_arn_glob(&alpha, p).unwrap(),
+                })
+                .collect();
+            let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
+            let sets: Vec<Formula> = (0..compiled.len()).map(Formula::Pattern).collect();
+            let split =
+                StringAtoms::new(&alpha, &compiled, &sets, forbidden, &Arc::from([]), 1 << 20)
+                    .unwrap();
+            let mut universe = StringSet::any(&alpha);
+            for &c in forbidden {
+                let contains = StringSet::from_tokens(
+                    &alpha,
+                    &[GlobToken::AnyString, GlobToken::Char(c), GlobToken::AnyString],
+                    Case::Sensitive,
+                )
+                .unwrap();
+                universe = universe.difference(&contains).unwrap();
+            }
+            let mut regions = vec![(universe, Vec::new())];
+            for set in &automata {
+                let mut next = Vec::new();
+                for (r, inside) in &regions {
+                    for (part, member) in
+                        [(r.intersect(set).unwrap(), true), (r.difference(set).unwrap(), false)]
+                    {
+                        if !part.is_empty() {
+                            let mut inside: Vec<bool> = inside.clone();
+                            inside.push(member);
+                            next.push((part, inside));
+                        }
+                    }
+                }
+                regions = next;
+            }
+            prop_assert_eq!(split.atom_count(), regions.len());
+            for (a, (region, inside)) in regions.iter().enumerate() {
+                prop_assert_eq!(&split.inside()[a], inside);
+                let w = split.witness(a).unwrap();
+                prop_assert_eq!(Some(w.clone()), region.witness());
+                prop_assert_eq!(split.atom_of(&w), Some(a));
+            }
+            let mut chars: Vec<char> = alpha.chars().to_vec();
+            chars.extend(alpha.other_representative());
+            for w in words(&chars, 3) {
+                match split.atom_of(&w) {
+                    None => prop_assert!(w.chars().any(|c| forbidden.contains(&c))),
+                    Some(a) => {
+                        for (i, set) in automata.iter().enumerate() {
+                            prop_assert_eq!(split.inside()[a][i], set.contains(&w), "{:?}", w);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn atoms_match_the_refinement_of_the_algebra() {
         check(&["a*", "*b", "ab"], &[false, false, false], &[]);
