@@ -377,8 +377,9 @@ pub(crate) struct StringAtoms {
     inside: Vec<Vec<bool>>,
     /// Witness preferences, most preferred first.
     preferred: Arc<[Pattern]>,
-    /// The preferences compiled, when a witness first asks (`None`: one does not compile).
-    compiled_preferred: OnceLock<Vec<Option<Positions>>>,
+    /// Each preference compiled when a witness first asks for it (`None`: it does not
+    /// compile).
+    compiled_preferred: Vec<OnceLock<Option<Positions>>>,
     /// Per atom, its shortest word (computed once, for all atoms).
     shortest: OnceLock<Vec<Option<String>>>,
     /// Per atom, the states from which one of its states can be reached (when first asked).
@@ -569,7 +570,7 @@ impl StringAtoms {
             atom_of,
             inside,
             preferred: Arc::clone(preferred),
-            compiled_preferred: OnceLock::new(),
+            compiled_preferred: preferred.iter().map(|_| OnceLock::new()).collect(),
             shortest: OnceLock::new(),
             live: (0..signatures.len()).map(|_| OnceLock::new()).collect(),
             predecessors: OnceLock::new(),
@@ -702,21 +703,23 @@ impl StringAtoms {
         let slot = self.live.get(atom)?;
         Some(slot.get_or_init(|| {
             let (starts, preds) = self.predecessors.get_or_init(|| {
+                // Compressed rows by counting (a predecessor may repeat; the search below
+                // does not mind).
                 let states = self.default.len();
-                let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(states + self.edges.len());
-                for state in 0..states {
-                    let Ok(from) = u32::try_from(state) else {
-                        break;
-                    };
-                    pairs.extend(self.default.get(state).map(|&t| (t, from)));
-                    pairs.extend(self.edges_of(from).iter().map(|&(_, t)| (t, from)));
-                }
-                pairs.sort_unstable();
-                pairs.dedup();
+                let targets = |state: usize| {
+                    let from = u32::try_from(state).unwrap_or(u32::MAX);
+                    self.default
+                        .get(state)
+                        .copied()
+                        .into_iter()
+                        .chain(self.edges_of(from).iter().map(|&(_, t)| t))
+                };
                 let mut starts = vec![0u32; states + 1];
-                for &(t, _) in &pairs {
-                    if let Some(slot) = starts.get_mut(t as usize + 1) {
-                        *slot += 1;
+                for state in 0..states {
+                    for t in targets(state) {
+                        if let Some(slot) = starts.get_mut(t as usize + 1) {
+                            *slot += 1;
+                        }
                     }
                 }
                 for i in 1..starts.len() {
@@ -725,7 +728,20 @@ impl StringAtoms {
                         *slot += before;
                     }
                 }
-                (starts, pairs.into_iter().map(|(_, f)| f).collect())
+                let mut fill = starts.clone();
+                let mut preds = vec![0u32; starts.last().copied().unwrap_or(0) as usize];
+                for state in 0..states {
+                    let from = u32::try_from(state).unwrap_or(u32::MAX);
+                    for t in targets(state) {
+                        if let Some(at) = fill.get_mut(t as usize) {
+                            if let Some(slot) = preds.get_mut(*at as usize) {
+                                *slot = from;
+                            }
+                            *at += 1;
+                        }
+                    }
+                }
+                (starts, preds)
             });
             let mut live = vec![false; self.default.len()];
             let mut stack: Vec<u32> = Vec::new();
@@ -760,15 +776,11 @@ impl StringAtoms {
     /// A shortest (then nicest) word of the atom that the `preference`-th preferred pattern
     /// matches; `None` if there is none (or finding one would pass the state budget).
     pub(crate) fn witness_preferring(&self, atom: usize, preference: usize) -> Option<String> {
+        let pattern = self.preferred.get(preference)?;
         let preferred = self
             .compiled_preferred
-            .get_or_init(|| {
-                self.preferred
-                    .iter()
-                    .map(|p| Positions::compile(&self.alphabet, std::slice::from_ref(p)).ok())
-                    .collect()
-            })
             .get(preference)?
+            .get_or_init(|| Positions::compile(&self.alphabet, std::slice::from_ref(pattern)).ok())
             .as_ref()?;
         let live = self.live_states(atom)?;
         let atom = u32::try_from(atom).ok()?;
@@ -790,7 +802,11 @@ impl StringAtoms {
         while let Some(&(state, bits)) = pairs.get(at) {
             let here = u32::try_from(at).ok()?;
             set.clear();
-            set.extend((0..64u32).filter(|p| bits >> p & 1 == 1));
+            let mut rest = bits;
+            while rest != 0 {
+                set.push(rest.trailing_zeros());
+                rest &= rest - 1;
+            }
             if self.atom_of.get(state as usize) == Some(&atom) && preferred.accepts(&set) {
                 return Some(self.word(&parent, here));
             }
