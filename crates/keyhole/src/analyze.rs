@@ -60,6 +60,16 @@ pub(crate) struct AnalyzeArgs {
     /// SOURCE_DATE_EPOCH when set, else the current time; fix it for byte-identical output.
     #[arg(long = "analyzed-at")]
     analyzed_at: Option<String>,
+    /// The search budget per policy: how many combinations of condition values (and principals)
+    /// may hold allowed external requests before the policy is reported UNDECIDED. Dense
+    /// policies (many statements conditioning the same five or six keys on overlapping values)
+    /// can need tens of thousands, and seconds each.
+    #[arg(
+        long = "max-label-combinations",
+        value_name = "N",
+        default_value_t = keyhole_analyzer::SearchLimits::default().max_cubes
+    )]
+    max_label_combinations: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,7 +130,10 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Result<u8, InputError>> {
             .iter()
             .map(|(k, v)| (k.clone(), v.settings))
             .collect(),
-        limits: Default::default(),
+        limits: keyhole_analyzer::SearchLimits {
+            max_cubes: args.max_label_combinations,
+            ..Default::default()
+        },
     };
     let extra = match extra_trust(args) {
         Ok(e) => e,

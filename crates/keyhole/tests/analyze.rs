@@ -54,6 +54,43 @@ fn the_bundled_account() {
     }
 }
 
+/// A search budget too small for a policy makes that policy an UNDECIDED error finding (never
+/// a silent "no findings"); the default budget decides every policy of the bundled account.
+#[test]
+fn the_search_budget_is_a_flag() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "analyze",
+            "examples/account",
+            "--format",
+            "json",
+            "--analyzed-at",
+            AT,
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = keyhole(&args);
+        assert_eq!(code, 1, "{err}");
+        findings(&out)
+    };
+    let undecided = |all: &[Value]| {
+        all.iter()
+            .filter(|f| {
+                f["error"] == "UNDECIDED"
+                    && f["errorDetail"]
+                        .as_str()
+                        .is_some_and(|e| e.contains("label combinations"))
+            })
+            .count()
+    };
+    assert_eq!(undecided(&run(&[])), 0);
+    let tight = run(&["--max-label-combinations", "1"]);
+    assert!(undecided(&tight) > 0, "{tight:?}");
+    for f in tight.iter().filter(|f| f["error"].is_string()) {
+        assert!(f["principal"].is_null(), "{f}");
+        assert_eq!(f["status"], "ACTIVE");
+    }
+}
+
 #[test]
 fn output_is_deterministic() {
     let a = keyhole(&[
