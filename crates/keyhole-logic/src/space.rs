@@ -331,13 +331,14 @@ impl Space {
                 }
             }
         }
-        Ok(actions
-            .iter()
-            .map(|action| {
-                split
-                    .as_ref()
-                    .and_then(|words| words.atom_of(action))
-                    .and_then(|i| reached_by_atom.get(i).copied())
+        let atoms = split.map_or_else(
+            || vec![None; actions.len()],
+            |words| words.atoms_of_all(actions),
+        );
+        Ok(atoms
+            .into_iter()
+            .map(|atom| {
+                atom.and_then(|i| reached_by_atom.get(i).copied())
                     .unwrap_or(false)
             })
             .collect())

@@ -25,24 +25,47 @@ const CHECKPOINT: usize = 4096;
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
         let mut checkpoints = vec![(0, 0)];
-        let mut column = 0;
-        let mut last = 0;
-        for (i, b) in text.bytes().enumerate() {
-            let boundary = b & 0xC0 != 0x80;
-            if boundary && i - last >= CHECKPOINT {
-                checkpoints.push((i, column));
-                last = i;
+        let mut line_start = 0;
+        loop {
+            // Newlines are found with `str::find`'s fast byte search; only a line of at least
+            // CHECKPOINT bytes is walked byte by byte, for its column checkpoints.
+            let newline = text
+                .get(line_start..)
+                .and_then(|rest| rest.find('\n'))
+                .map(|i| line_start + i);
+            let line_end = newline.unwrap_or(bytes.len());
+            if line_end - line_start >= CHECKPOINT {
+                let mut column = 0;
+                let mut last = line_start;
+                // The newline byte too: a checkpoint can fall on it.
+                let through = newline.map_or(line_end, |n| n + 1);
+                for (i, &b) in bytes
+                    .get(line_start..through)
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                    .map(|(k, b)| (line_start + k, b))
+                {
+                    let boundary = b & 0xC0 != 0x80;
+                    if boundary && i - last >= CHECKPOINT {
+                        checkpoints.push((i, column));
+                        last = i;
+                    }
+                    if boundary {
+                        column += 1;
+                    }
+                }
             }
-            if boundary {
-                column += 1;
-            }
-            if b == b'\n' {
-                starts.push(i + 1);
-                checkpoints.push((i + 1, 0));
-                last = i + 1;
-                column = 0;
+            match newline {
+                Some(n) => {
+                    starts.push(n + 1);
+                    checkpoints.push((n + 1, 0));
+                    line_start = n + 1;
+                }
+                None => break,
             }
         }
         LineIndex {
@@ -272,12 +295,28 @@ mod tests {
     #[test]
     fn line_index_matches_location_of() {
         let long = format!("{}\n", "é1".repeat(2500));
+        // Lines around the checkpoint distance, with and without a final newline, one after
+        // another, with multi-byte characters across the boundary.
+        let mut edges = Vec::new();
+        for n in [
+            CHECKPOINT - 1,
+            CHECKPOINT,
+            CHECKPOINT + 1,
+            2 * CHECKPOINT + 3,
+        ] {
+            edges.push("a".repeat(n));
+            edges.push(format!("{}\n{}", "a".repeat(n), "bé".repeat(n / 3)));
+            edges.push(format!("{}é\n\n{}\n", "a".repeat(n - 1), "x".repeat(n)));
+        }
         for text in [
             "{\n  \"é\": 1,\n\n  \"x\": \"ü\" }\n",
             "",
             "\n\n",
             long.as_str(),
-        ] {
+        ]
+        .into_iter()
+        .chain(edges.iter().map(String::as_str))
+        {
             check_index(text);
         }
     }

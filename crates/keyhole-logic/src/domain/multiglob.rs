@@ -612,6 +612,7 @@ impl StringAtoms {
         }
     }
 
+    #[cfg(test)]
     /// The atom holding `value`, `None` if it is outside the variable's universe.
     pub(crate) fn atom_of(&self, value: &str) -> Option<usize> {
         self.atom_at(self.run(0, value))
@@ -844,6 +845,31 @@ impl StringAtoms {
     pub(crate) fn run_char(&self, state: u32, c: char) -> u32 {
         let class = u32::try_from(self.alphabet.class_of(c)).unwrap_or(u32::MAX);
         self.next(state, class)
+    }
+
+    /// The atom of each value, reading the characters a value shares with the one before it
+    /// only once (a list in sorted order, such as a service's actions, is a walk of its trie).
+    pub(crate) fn atoms_of_all(&self, values: &[String]) -> Vec<Option<usize>> {
+        let mut states: Vec<u32> = vec![0];
+        let mut previous = "";
+        values
+            .iter()
+            .map(|value| {
+                let common = value
+                    .chars()
+                    .zip(previous.chars())
+                    .take_while(|(x, y)| x == y)
+                    .count();
+                states.truncate(common + 1);
+                let mut state = states.last().copied().unwrap_or(0);
+                for c in value.chars().skip(common) {
+                    state = self.run_char(state, c);
+                    states.push(state);
+                }
+                previous = value;
+                self.atom_at(state)
+            })
+            .collect()
     }
 
     /// The atom of a state, `None` outside the universe.
