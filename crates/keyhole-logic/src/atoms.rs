@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::domain::date::{DateSet, Timestamp};
 use crate::domain::finite::FiniteSet;
-use crate::domain::glob::{Alphabet, Case, GlobToken};
+use crate::domain::glob::{Alphabet, Case};
 use crate::domain::ip::IpSet;
 use crate::domain::multiglob::{Formula, Pattern, StringAtoms};
 use crate::domain::number::NumberSet;
@@ -169,17 +169,7 @@ fn preferred_patterns(shape: Shape) -> Arc<[Pattern]> {
     let build = |shape: Shape| -> Arc<[Pattern]> {
         preferred_globs(shape)
             .into_iter()
-            .map(|(glob, arn)| {
-                let tokens = GlobToken::parse(glob);
-                if arn {
-                    Pattern::Arn(tokens)
-                } else {
-                    Pattern::Glob {
-                        tokens,
-                        case: Case::Sensitive,
-                    }
-                }
-            })
+            .map(|(glob, arn)| Pattern::wildcard(glob, arn))
             .collect()
     };
     let [action, resource, principal] = BY_SHAPE.get_or_init(|| {
@@ -472,21 +462,32 @@ fn split(
         }
         regions = next;
     }
+    let (regions, inside) = regions.into_iter().unzip();
+    Ok(assemble(shape, regions, inside, set_of_expr))
+}
+
+/// The atoms of a variable of `shape` whose single values split into `regions` (with, per
+/// region, whether it lies inside each set): a condition key also takes its special values
+/// around them.
+fn assemble(
+    shape: Shape,
+    regions: Vec<Region>,
+    inside: Vec<Vec<bool>>,
+    set_of_expr: Vec<usize>,
+) -> Split {
     let key_type = match shape {
         Shape::Key(ty) => Some(ty),
         _ => None,
     };
-    let mut atoms = Vec::new();
-    let mut positions = Vec::new();
+    let mut atoms = Vec::with_capacity(regions.len() + 3);
+    let mut positions = Vec::with_capacity(regions.len() + 3);
     if key_type.is_some() {
         atoms.push(Atom::Absent);
         positions.push(None);
     }
-    let mut inside = Vec::with_capacity(regions.len());
-    for (i, (region, members)) in regions.into_iter().enumerate() {
+    for (i, region) in regions.into_iter().enumerate() {
         atoms.push(Atom::Value(region));
         positions.push(Some(i));
-        inside.push(members);
     }
     if let Some(ty) = key_type {
         atoms.push(Atom::Multi);
@@ -497,13 +498,13 @@ fn split(
         }
     }
     let values = atoms.iter().map(|_| OnceLock::new()).collect();
-    Ok(Split {
+    Split {
         atoms: atoms.into(),
         values,
         positions,
         inside,
         set_of_expr,
-    })
+    }
 }
 
 /// Splits a string variable's domain by `exprs`: one automaton over all their patterns, whose
@@ -537,29 +538,15 @@ fn split_strings(
         other => budget(other),
     })?;
     let words = Arc::new(words);
-    let mut atoms = Vec::with_capacity(words.atom_count() + 2);
-    let mut positions = Vec::with_capacity(words.atom_count() + 2);
-    let is_key = matches!(shape, Shape::Key(_));
-    if is_key {
-        atoms.push(Atom::Absent);
-        positions.push(None);
-    }
-    for i in 0..words.atom_count() {
-        atoms.push(Atom::Value(Region::Str(Arc::clone(&words), i)));
-        positions.push(Some(i));
-    }
-    if is_key {
-        atoms.push(Atom::Multi);
-        positions.push(None);
-    }
-    let values = atoms.iter().map(|_| OnceLock::new()).collect();
-    Ok(Split {
-        atoms: atoms.into(),
-        values,
-        positions,
-        inside: words.inside().to_vec(),
-        set_of_expr: (0..exprs.len()).collect(),
-    })
+    let regions = (0..words.atom_count())
+        .map(|i| Region::Str(Arc::clone(&words), i))
+        .collect();
+    Ok(assemble(
+        shape,
+        regions,
+        words.inside().to_vec(),
+        (0..exprs.len()).collect(),
+    ))
 }
 
 /// A string set expression as a formula over patterns (added to `patterns`, each once).

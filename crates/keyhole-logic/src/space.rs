@@ -289,17 +289,12 @@ impl Space {
         expr: &Expr,
         actions: &[String],
     ) -> Result<Vec<bool>, String> {
-        let Some(restriction) = &self.restriction else {
+        let Some(root) = self.diagram_of(expr)? else {
             return Ok(vec![false; actions.len()]);
         };
-        let formula = Formula::And(vec![expr.0.clone(), restriction.clone()]);
-        self.compile()?;
         let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
-            return Err("internal: the space was not compiled".to_owned());
+            return Err(NOT_COMPILED.to_owned());
         };
-        let budget =
-            |b: crate::mdd::Budget| format!("budget: more than {} decision-diagram nodes", b.0);
-        let root = compiled.diagram(mdd, &formula).map_err(budget)?;
         let Some(index) = compiled.atoms.iter().position(|v| v.var == Var::Action) else {
             return Err("internal: no action variable".to_owned());
         };
@@ -361,32 +356,38 @@ impl Space {
     /// What [`Space::solve`] answers `Unknown` for, except a witness that cannot be written
     /// down (a question this answers `true`).
     pub fn satisfiable(&mut self, expr: &Expr) -> Result<bool, String> {
-        let Some(restriction) = &self.restriction else {
-            return Ok(false);
-        };
-        let formula = Formula::And(vec![expr.0.clone(), restriction.clone()]);
-        self.compile()?;
-        let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
-            return Err("internal: the space was not compiled".to_owned());
-        };
-        let root: NodeId = compiled
-            .diagram(mdd, &formula)
-            .map_err(|b| format!("budget: more than {} decision-diagram nodes", b.0))?;
-        Ok(root != crate::mdd::FALSE)
+        Ok(self
+            .diagram_of(expr)?
+            .is_some_and(|root| root != crate::mdd::FALSE))
     }
 
     fn solve_inner(&mut self, expr: &Expr) -> Result<Option<crate::Witness>, String> {
+        let Some(root) = self.diagram_of(expr)? else {
+            return Ok(None);
+        };
+        let Some((_, compiled, mdd)) = self.compiled.as_ref() else {
+            return Err(NOT_COMPILED.to_owned());
+        };
+        solve_compiled(&self.enc, &self.options, compiled, mdd, root)
+    }
+
+    /// The decision diagram of `expr` and the space's restriction, compiling the space first if
+    /// needed; `None` when no request meets the restriction.
+    fn diagram_of(&mut self, expr: &Expr) -> Result<Option<NodeId>, String> {
         let Some(restriction) = &self.restriction else {
             return Ok(None);
         };
         let formula = Formula::And(vec![expr.0.clone(), restriction.clone()]);
         self.compile()?;
         let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
-            return Err("internal: the space was not compiled".to_owned());
+            return Err(NOT_COMPILED.to_owned());
         };
-        let root: NodeId = compiled
-            .diagram(mdd, &formula)
-            .map_err(|b| format!("budget: more than {} decision-diagram nodes", b.0))?;
-        solve_compiled(&self.enc, &self.options, compiled, mdd, root)
+        compiled.diagram(mdd, &formula).map(Some).map_err(budget)
     }
+}
+
+const NOT_COMPILED: &str = "internal: the space was not compiled";
+
+fn budget(b: crate::mdd::Budget) -> String {
+    format!("budget: more than {} decision-diagram nodes", b.0)
 }

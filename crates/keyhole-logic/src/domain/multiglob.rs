@@ -111,6 +111,22 @@ pub(crate) enum Pattern {
     AsciiFold(String),
 }
 
+impl Pattern {
+    /// An IAM wildcard pattern as written: an `ArnLike` one when `arn`, else a case-sensitive
+    /// `StringLike` one.
+    pub(crate) fn wildcard(text: &str, arn: bool) -> Pattern {
+        let tokens = GlobToken::parse(text);
+        if arn {
+            Pattern::Arn(tokens)
+        } else {
+            Pattern::Glob {
+                tokens,
+                case: Case::Sensitive,
+            }
+        }
+    }
+}
+
 /// Patterns compiled into one position automaton.
 #[derive(Debug)]
 struct Positions {
@@ -916,57 +932,47 @@ mod tests {
         out
     }
 
-    fn check(globs: &[&str], arn: &[bool], forbidden: &[char]) {
-        let alpha = alphabet(globs);
-        let patterns: Vec<Pattern> = globs
+    /// How a test pattern is read: 0 case-sensitive glob, 1 case-insensitive glob, 2 ARN glob.
+    fn pattern_of(text: &str, kind: u8) -> Pattern {
+        match kind {
+            1 => Pattern::Glob {
+                tokens: GlobToken::parse(text),
+                case: Case::Insensitive,
+            },
+            _ => Pattern::wildcard(text, kind == 2),
+        }
+    }
+
+    fn algebra_of(alpha: &Arc<Alphabet>, text: &str, kind: u8) -> StringSet {
+        match kind {
+            0 => StringSet::from_glob(alpha, text, Case::Sensitive).unwrap(),
+            1 => StringSet::from_glob(alpha, text, Case::Insensitive).unwrap(),
+            _ => StringSet::from_arn_glob(alpha, text).unwrap(),
+        }
+    }
+
+    /// Splits by `specs` (text, kind) and compares with refining the universe (strings without
+    /// a `forbidden` character) set by set with the `StringSet` algebra: the same atoms in the
+    /// same order with the same inside-bits and witnesses, and every word up to `len`
+    /// characters in the atom its memberships say.
+    fn compare_with_algebra(
+        alpha: &Arc<Alphabet>,
+        specs: &[(String, u8)],
+        forbidden: &[char],
+        len: usize,
+    ) -> Result<(), String> {
+        let patterns: Vec<Pattern> = specs.iter().map(|(t, k)| pattern_of(t, *k)).collect();
+        let automata: Vec<StringSet> = specs
             .iter()
-            .zip(arn)
-            .map(|(g, &arn)| {
-                let tokens = GlobToken::parse(g);
-                if arn {
-                    Pattern::Arn(tokens)
-                } else {
-                    Pattern::Glob {
-                        tokens,
-                        case: Case::Sensitive,
-                    }
-                }
-            })
+            .map(|(t, k)| algebra_of(alpha, t, *k))
             .collect();
         let sets: Vec<Formula> = (0..patterns.len()).map(Formula::Pattern).collect();
         let split =
-            StringAtoms::new(&alpha, &patterns, &sets, forbidden, &Arc::from([]), 1 << 20).unwrap();
-        let automata: Vec<StringSet> = globs
-            .iter()
-            .zip(arn)
-            .map(|(g, &arn)| {
-                if arn {
-                    StringSet::from_arn_glob(&alpha, g).unwrap()
-                } else {
-                    StringSet::from_glob(&alpha, g, Case::Sensitive).unwrap()
-                }
-            })
-            .collect();
-        // Membership agrees with the per-pattern automata on every short word.
-        let mut chars: Vec<char> = alpha.chars().to_vec();
-        chars.extend(alpha.other_representative());
-        for w in words(&chars, 4) {
-            let outside = w.chars().any(|c| forbidden.contains(&c));
-            match split.atom_of(&w) {
-                None => assert!(outside, "{w:?} {globs:?}"),
-                Some(a) => {
-                    assert!(!outside);
-                    for (i, set) in automata.iter().enumerate() {
-                        assert_eq!(split.inside()[a][i], set.contains(&w), "{w:?} {globs:?}");
-                    }
-                }
-            }
-        }
-        // The atoms are exactly the non-empty regions (refinement with the algebra).
-        let mut universe = StringSet::any(&alpha);
+            StringAtoms::new(alpha, &patterns, &sets, forbidden, &Arc::from([]), 1 << 20).unwrap();
+        let mut universe = StringSet::any(alpha);
         for &c in forbidden {
             let contains = StringSet::from_tokens(
-                &alpha,
+                alpha,
                 &[
                     GlobToken::AnyString,
                     GlobToken::Char(c),
@@ -994,13 +1000,49 @@ mod tests {
             }
             regions = next;
         }
-        assert_eq!(split.atom_count(), regions.len(), "{globs:?}");
-        for (a, (region, inside)) in regions.iter().enumerate() {
-            assert_eq!(&split.inside()[a], inside, "{globs:?}");
-            let w = split.witness(a).unwrap();
-            assert_eq!(Some(w.clone()), region.witness(), "{globs:?}");
-            assert_eq!(split.atom_of(&w), Some(a));
+        let fail = |what: String| Err(format!("{specs:?} {forbidden:?}: {what}"));
+        if split.atom_count() != regions.len() {
+            return fail(format!(
+                "{} atoms, {} regions",
+                split.atom_count(),
+                regions.len()
+            ));
         }
+        for (a, (region, inside)) in regions.iter().enumerate() {
+            if &split.inside()[a] != inside {
+                return fail(format!("atom {a}: inside {:?}", split.inside()[a]));
+            }
+            let w = split.witness(a);
+            if w != region.witness() || split.atom_of(w.as_deref().unwrap_or("")) != Some(a) {
+                return fail(format!("atom {a}: witness {w:?}"));
+            }
+        }
+        let mut chars: Vec<char> = alpha.chars().to_vec();
+        chars.extend(alpha.other_representative());
+        for w in words(&chars, len) {
+            let outside = w.chars().any(|c| forbidden.contains(&c));
+            match split.atom_of(&w) {
+                None if outside => {}
+                Some(a) if !outside => {
+                    for (i, set) in automata.iter().enumerate() {
+                        if split.inside()[a][i] != set.contains(&w) {
+                            return fail(format!("{w:?} in atom {a}"));
+                        }
+                    }
+                }
+                other => return fail(format!("{w:?} in {other:?}")),
+            }
+        }
+        Ok(())
+    }
+
+    fn check(globs: &[&str], arn: &[bool], forbidden: &[char]) {
+        let specs: Vec<(String, u8)> = globs
+            .iter()
+            .zip(arn)
+            .map(|(g, &arn)| ((*g).to_owned(), if arn { 2 } else { 0 }))
+            .collect();
+        compare_with_algebra(&alphabet(globs), &specs, forbidden, 4).unwrap();
     }
 
     use proptest::prelude::*;
@@ -1039,73 +1081,9 @@ mod tests {
         ) {
             let mut b = Alphabet::builder();
             b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
-            let alpha = b.build();
-            let compiled: Vec<Pattern> = patterns
-                .iter()
-                .map(|(p, kind)| match kind {
-                    0 => Pattern::Glob { tokens: GlobToken::parse(p), case: Case::Sensitive },
-                    1 => Pattern::Glob { tokens: GlobToken::parse(p), case: Case::Insensitive },
-                    _ => Pattern::Arn(GlobToken::parse(p)),
-                })
-                .collect();
-            let automata: Vec<StringSet> = patterns
-                .iter()
-                .map(|(p, kind)| match kind {
-                    0 => StringSet::from_glob(&alpha, p, Case::Sensitive).unwrap(),
-                    1 => StringSet::from_glob(&alpha, p, Case::Insensitive).unwrap(),
-                    _ => StringSet::from_arn_glob(&alpha, p).unwrap(),
-                })
-                .collect();
             let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
-            let sets: Vec<Formula> = (0..compiled.len()).map(Formula::Pattern).collect();
-            let split =
-                StringAtoms::new(&alpha, &compiled, &sets, forbidden, &Arc::from([]), 1 << 20)
-                    .unwrap();
-            let mut universe = StringSet::any(&alpha);
-            for &c in forbidden {
-                let contains = StringSet::from_tokens(
-                    &alpha,
-                    &[GlobToken::AnyString, GlobToken::Char(c), GlobToken::AnyString],
-                    Case::Sensitive,
-                )
-                .unwrap();
-                universe = universe.difference(&contains).unwrap();
-            }
-            let mut regions = vec![(universe, Vec::new())];
-            for set in &automata {
-                let mut next = Vec::new();
-                for (r, inside) in &regions {
-                    for (part, member) in
-                        [(r.intersect(set).unwrap(), true), (r.difference(set).unwrap(), false)]
-                    {
-                        if !part.is_empty() {
-                            let mut inside: Vec<bool> = inside.clone();
-                            inside.push(member);
-                            next.push((part, inside));
-                        }
-                    }
-                }
-                regions = next;
-            }
-            prop_assert_eq!(split.atom_count(), regions.len());
-            for (a, (region, inside)) in regions.iter().enumerate() {
-                prop_assert_eq!(&split.inside()[a], inside);
-                let w = split.witness(a).unwrap();
-                prop_assert_eq!(Some(w.clone()), region.witness());
-                prop_assert_eq!(split.atom_of(&w), Some(a));
-            }
-            let mut chars: Vec<char> = alpha.chars().to_vec();
-            chars.extend(alpha.other_representative());
-            for w in words(&chars, 3) {
-                match split.atom_of(&w) {
-                    None => prop_assert!(w.chars().any(|c| forbidden.contains(&c))),
-                    Some(a) => {
-                        for (i, set) in automata.iter().enumerate() {
-                            prop_assert_eq!(split.inside()[a][i], set.contains(&w), "{:?}", w);
-                        }
-                    }
-                }
-            }
+            let result = compare_with_algebra(&b.build(), &patterns, forbidden, 3);
+            prop_assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
         }
     }
 
