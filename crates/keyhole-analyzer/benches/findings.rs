@@ -41,10 +41,6 @@
     missing_docs
 )]
 
-/// The allocator of the `keyhole` binary, so that the bench measures what the binary runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -54,7 +50,7 @@ use keyhole_policy::{Decision, EvalOptions, Policy, PolicySet, evaluate, parse_p
 use serde_json::{Value, json};
 
 mod common;
-use common::{percentile, thread_cpu};
+use common::{corpus_dir, json_files, percentile, thread_cpu};
 
 const ZONE: &str = "111122223333";
 const BUCKET: &str = "arn:aws:s3:::b";
@@ -249,38 +245,19 @@ fn generated_set(
     out
 }
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var("KEYHOLE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("corpus/quacky");
-    dir.is_dir().then_some(dir)
-}
-
 /// Every parseable corpus policy that names a principal, by path.
 fn corpus_set(dir: &Path) -> Vec<(PathBuf, Policy)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json")
-                && let Ok(policy) = std::fs::read_to_string(&p)
-                    .map_err(|_| ())
-                    .and_then(|t| parse_policy(&t).map_err(|_| ()))
-                && policy
-                    .statements
-                    .iter()
-                    .any(|s| s.value.principal.is_some())
-            {
-                out.push((p, policy));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    json_files(dir)
+        .into_iter()
+        .filter_map(|p| {
+            let policy = parse_policy(&std::fs::read_to_string(&p).ok()?).ok()?;
+            policy
+                .statements
+                .iter()
+                .any(|s| s.value.principal.is_some())
+                .then_some((p, policy))
+        })
+        .collect()
 }
 
 /// The first bucket ARN a policy's `Resource` values name (`arn:aws:s3:::b` when none).

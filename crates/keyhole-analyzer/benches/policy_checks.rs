@@ -62,10 +62,6 @@
     missing_docs
 )]
 
-/// The allocator of the `keyhole` binary, so that the bench measures what the binary runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -76,7 +72,7 @@ use keyhole_analyzer::checks::{
 use keyhole_policy::{Policy, parse_policy};
 
 mod common;
-use common::{percentile, thread_cpu};
+use common::{corpus_dir, json_files, percentile, thread_cpu};
 
 /// The access list of the `sensitive` set.
 const SENSITIVE: [&str; 2] = ["iam:PassRole", "s3:DeleteBucket"];
@@ -90,14 +86,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var("KEYHOLE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("corpus/quacky");
-    dir.is_dir().then_some(dir)
-}
-
 /// A parseable corpus policy and its path relative to the corpus.
 struct Entry {
     label: String,
@@ -107,20 +95,14 @@ struct Entry {
 /// Every parseable policy, by folder, each folder's policies in path order.
 fn folders(dir: &Path) -> BTreeMap<PathBuf, Vec<Entry>> {
     let mut out: BTreeMap<PathBuf, Vec<(PathBuf, Policy)>> = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json")
-                && p.file_name().is_some_and(|n| n != "domain.json")
-                && let Ok(policy) = std::fs::read_to_string(&p)
-                    .map_err(|_| ())
-                    .and_then(|t| parse_policy(&t).map_err(|_| ()))
-            {
-                out.entry(d.clone()).or_default().push((p, policy));
-            }
+    for p in json_files(dir) {
+        if p.file_name().is_some_and(|n| n != "domain.json")
+            && let Ok(policy) = std::fs::read_to_string(&p)
+                .map_err(|_| ())
+                .and_then(|t| parse_policy(&t).map_err(|_| ()))
+            && let Some(d) = p.parent()
+        {
+            out.entry(d.to_path_buf()).or_default().push((p, policy));
         }
     }
     out.into_iter()
@@ -515,19 +497,7 @@ fn main() {
 /// Every corpus file validated once per pass: per-policy CPU time and the pass's throughput.
 fn validate_throughput(dir: &Path, reps: usize) {
     use keyhole_analyzer::validate::{PolicyType, validate};
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = json_files(dir);
     let texts: Vec<(String, PolicyType)> = files
         .iter()
         .map(|p| {
