@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use keyhole_analyzer::archive::parse_rules;
 use keyhole_analyzer::{Context, Finding, Status, Zone, analyze};
 use keyhole_sources::{Loaded, Resource, read_paths};
 
@@ -106,18 +105,9 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Result<u8, InputError>> {
         Ok(z) => z,
         Err(e) => return Ok(Err(e)),
     };
-    let rules = match &args.archive_rules {
-        Some(path) => {
-            let text = match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) => return Ok(Err(InputError(format!("{}: {e}", path.display())))),
-            };
-            match parse_rules(&text) {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(InputError(format!("{}: {e}", path.display())))),
-            }
-        }
-        None => Vec::new(),
+    let rules = match archive_rules(args.archive_rules.as_deref()) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
     };
     let ctx = Context {
         zone,
@@ -177,6 +167,20 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<Result<u8, InputError>> {
     std::mem::forget(findings);
     std::mem::forget(loaded);
     Ok(Ok(u8::from(failing)))
+}
+
+/// The archive rules of `--archive-rules FILE` (none without the flag); an unreadable or
+/// invalid file is bad input naming the file.
+pub(crate) fn archive_rules(
+    path: Option<&std::path::Path>,
+) -> Result<Vec<keyhole_analyzer::archive::ArchiveRule>, InputError> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| keyhole_analyzer::archive::parse_rules(&text).map_err(|e| e.to_string()))
+        .map_err(|e| InputError(format!("{}: {e}", path.display())))
 }
 
 /// The zone from the flags, or the one owner account of every resource.

@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use keyhole_analyzer::archive::parse_rules;
 use keyhole_analyzer::preview::{AccessPreviewFinding, ChangeType, Proposal, Written, preview};
 use keyhole_analyzer::{Context, Zone};
 use keyhole_sources::{Loaded, Resource, read_paths};
 
 use crate::InputError;
-use crate::analyze::{AccessRow, analyzed_at, kind_label, owner_zone, zone_from_flags};
+use crate::analyze::{
+    AccessRow, analyzed_at, archive_rules, kind_label, owner_zone, zone_from_flags,
+};
 
 /// The arguments of `keyhole preview`.
 #[derive(Args)]
@@ -90,18 +91,9 @@ pub(crate) fn run(args: &PreviewArgs) -> Result<Result<u8, InputError>> {
         Ok(z) => z,
         Err(e) => return Ok(Err(e)),
     };
-    let rules = match &args.archive_rules {
-        Some(path) => {
-            let text = match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) => return Ok(Err(InputError(format!("{}: {e}", path.display())))),
-            };
-            match parse_rules(&text) {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(InputError(format!("{}: {e}", path.display())))),
-            }
-        }
-        None => Vec::new(),
+    let rules = match archive_rules(args.archive_rules.as_deref()) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
     };
     let mut blocks: BTreeMap<String, keyhole_sources::PublicAccessBlock> = current
         .account_public_access_blocks
