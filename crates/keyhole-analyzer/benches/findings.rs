@@ -32,6 +32,11 @@
 //! the default, `cold`, calls `keyhole_logic::clear_caches` before every run, so each policy is
 //! measured with nothing built for another.
 //!
+//! `KEYHOLE_BENCH_MAX_COMBINATIONS=N` sets the search budget (`SearchLimits::max_cubes`,
+//! `keyhole analyze --max-label-combinations`); `KEYHOLE_BENCH_DIGEST=FILE` writes every
+//! policy's outcome (findings with their witnesses, or the error) to `FILE`, one line per
+//! policy, so two engine versions can be compared finding for finding.
+//!
 //! Run on one core: `taskset -c 1 cargo bench -p keyhole-analyzer --bench findings`.
 #![allow(
     clippy::unwrap_used,
@@ -321,7 +326,13 @@ fn time_one(
     zone: &Zone,
     reps: usize,
 ) -> (Duration, Duration, Outcome) {
-    let limits = SearchLimits::default();
+    let mut limits = SearchLimits::default();
+    if let Some(n) = std::env::var("KEYHOLE_BENCH_MAX_COMBINATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        limits.max_cubes = n;
+    }
     let mut best = Duration::MAX;
     let mut best_cpu = Duration::MAX;
     let mut outcome = Outcome::Found(Vec::new());
@@ -399,9 +410,27 @@ fn run_set(
     let mut panics = Vec::new();
     let mut findings = 0usize;
     let mut bad = Vec::new();
+    let mut digest = std::env::var("KEYHOLE_BENCH_DIGEST").ok().map(|path| {
+        std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap(),
+        )
+    });
     for (i, (label, policy)) in policies.iter().enumerate() {
         let target = targets(i);
         let (t, cpu, outcome) = time_one(policy, &target, &zone, reps);
+        if let Some(out) = digest.as_mut() {
+            use std::io::Write as _;
+            let line = match &outcome {
+                Outcome::Found(found) => format!("{found:?}"),
+                Outcome::Error(reason) => format!("error: {reason}"),
+                Outcome::Panic(message) => format!("panic: {message}"),
+            };
+            writeln!(out, "{name} | {label} | {line}").unwrap();
+        }
         times.push(t);
         cpu_times.push(cpu);
         failed.push(!matches!(outcome, Outcome::Found(_)));

@@ -17,7 +17,7 @@
 //! `aws:PrincipalAccount` agree with the caller). Every emitted cube carries the engine's witness
 //! request, which the caller re-checks with the concrete evaluator.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 
 use keyhole_logic::{Answer, CallerKind, Expr, PolicyKind, QueryOptions, Space, Witness};
 use keyhole_policy::Spanned;
@@ -118,7 +118,8 @@ pub struct Access {
 /// The search's budget.
 #[derive(Clone, Copy, Debug)]
 pub struct SearchLimits {
-    /// Label combinations (cubes) holding some allowed external request, per policy.
+    /// Label choices, partial (the first dimensions) or complete, holding some allowed external
+    /// request, per policy.
     pub max_cubes: usize,
     /// Labels per dimension.
     pub max_labels: usize,
@@ -183,6 +184,102 @@ pub fn check_resource_policy(policy: &Policy) -> Result<(), String> {
     Ok(())
 }
 
+/// A search ready to run: the space, the requests every question includes (allowed by the
+/// policy, on the target, from outside the zone), and the ordered dimensions.
+struct Search {
+    space: Space,
+    base: Expr,
+    dims: Vec<Dimension>,
+}
+
+impl Search {
+    /// `None` when no statement may admit an outsider (see [`may_admit_outsiders`]).
+    fn new(
+        policy: &Policy,
+        target: &Target,
+        zone: &Zone,
+        limits: &SearchLimits,
+    ) -> Result<Option<Search>, String> {
+        if !policy
+            .statements
+            .iter()
+            .any(|statement| may_admit_outsiders(&statement.value, zone))
+        {
+            return Ok(None);
+        }
+        let options = QueryOptions {
+            kind: PolicyKind::Resource,
+            ..Default::default()
+        };
+        let mut space = Space::linked(&options)?;
+        let allowed = space.allowed(policy)?;
+        let resource = Expr::any(
+            target
+                .resource_patterns
+                .iter()
+                .map(|p| space.resource_like(p))
+                .collect::<Vec<_>>(),
+        );
+        let action_scope = Expr::any(
+            target
+                .action_patterns
+                .iter()
+                .map(|p| space.action_like(p))
+                .collect::<Vec<_>>(),
+        );
+        let external = external(&mut space, zone, policy)?;
+        let mut required = Vec::new();
+        for (op, key, values) in &target.requires {
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            required.push(space.condition(*op, key, &values, false)?);
+        }
+        // Every question of the search includes `base`: its diagram is built once.
+        let base = Expr::all([
+            allowed,
+            resource,
+            action_scope,
+            external,
+            Expr::all(required),
+        ])
+        .shared();
+        let mut dims = dimensions(&mut space, policy, limits)?;
+        let well_formed = space.well_formed().shared();
+        for dim in &mut dims {
+            order(&mut space, dim, &well_formed)?;
+            // Each label takes part in many questions.
+            for label in &mut dim.labels {
+                label.expr = std::mem::replace(&mut label.expr, Expr::always()).shared();
+            }
+        }
+        Ok(Some(Search { space, base, dims }))
+    }
+}
+
+/// Access Analyzer's reduction: the cubes no other cube of `cubes` strictly covers (a finding
+/// subsumed by another single finding is dropped), in their order.
+fn maximal<T>(cubes: Vec<(Vec<usize>, T)>, dims: &[Dimension]) -> Vec<(Vec<usize>, T)> {
+    let covers = |a: &[usize], b: &[usize]| -> bool {
+        a.iter()
+            .zip(b)
+            .zip(dims)
+            .all(|((&x, &y), d)| d.below.get(x).and_then(|row| row.get(y)).copied() == Some(true))
+    };
+    let dominated: Vec<bool> = cubes
+        .iter()
+        .map(|(cube, _)| {
+            cubes
+                .iter()
+                .any(|(other, _)| other != cube && covers(cube, other) && !covers(other, cube))
+        })
+        .collect();
+    cubes
+        .into_iter()
+        .zip(dominated)
+        .filter(|(_, d)| !d)
+        .map(|(c, _)| c)
+        .collect()
+}
+
 /// The external access `policy` grants on `target`, outside `zone`.
 ///
 /// # Errors
@@ -193,58 +290,14 @@ pub fn external_access(
     zone: &Zone,
     limits: &SearchLimits,
 ) -> Result<Vec<Access>, String> {
-    if !policy
-        .statements
-        .iter()
-        .any(|statement| may_admit_outsiders(&statement.value, zone))
-    {
+    let Some(Search {
+        mut space,
+        base,
+        dims,
+    }) = Search::new(policy, target, zone, limits)?
+    else {
         return Ok(Vec::new());
-    }
-    let options = QueryOptions {
-        kind: PolicyKind::Resource,
-        ..Default::default()
     };
-    let mut space = Space::linked(&options)?;
-    let allowed = space.allowed(policy)?;
-    let resource = Expr::any(
-        target
-            .resource_patterns
-            .iter()
-            .map(|p| space.resource_like(p))
-            .collect::<Vec<_>>(),
-    );
-    let action_scope = Expr::any(
-        target
-            .action_patterns
-            .iter()
-            .map(|p| space.action_like(p))
-            .collect::<Vec<_>>(),
-    );
-    let external = external(&mut space, zone, policy)?;
-    let mut required = Vec::new();
-    for (op, key, values) in &target.requires {
-        let values: Vec<&str> = values.iter().map(String::as_str).collect();
-        required.push(space.condition(*op, key, &values, false)?);
-    }
-    // Every question of the search includes `base`: its diagram is built once.
-    let base = Expr::all([
-        allowed,
-        resource,
-        action_scope,
-        external,
-        Expr::all(required),
-    ])
-    .shared();
-    let mut dims = dimensions(&mut space, policy, limits)?;
-    let well_formed = space.well_formed().shared();
-    for dim in &mut dims {
-        order(&mut space, dim, &well_formed)?;
-        // Each label takes part in many questions.
-        for label in &mut dim.labels {
-            label.expr = std::mem::replace(&mut label.expr, Expr::always()).shared();
-        }
-    }
-
     let cube_expr = |cube: &[usize], dims: &[Dimension]| -> Expr {
         Expr::all(
             cube.iter()
@@ -252,68 +305,17 @@ pub fn external_access(
                 .filter_map(|(&l, d)| d.labels.get(l).map(|label| label.expr.clone())),
         )
     };
-    let mut emitted: Vec<(Vec<usize>, Witness)> = Vec::new();
-    let mut seen: BTreeSet<Vec<usize>> = BTreeSet::new();
-    let mut queue: VecDeque<Vec<usize>> = VecDeque::new();
-    let top = vec![0usize; dims.len()];
-    seen.insert(top.clone());
-    queue.push_back(top);
-    // The budget counts the label combinations that hold some allowed external request (the
-    // others are dismissed by one question each).
-    let mut examined = 0usize;
-    while let Some(cube) = queue.pop_front() {
-        let inside = base.clone().and(cube_expr(&cube, &dims));
-        if !space.satisfiable(&inside)? {
-            continue;
-        }
-        examined += 1;
-        if examined > limits.max_cubes {
-            return Err(format!(
-                "budget: more than {} label combinations hold allowed external requests",
-                limits.max_cubes
-            ));
-        }
-        let mut refinements = Vec::new();
-        for (d, dim) in dims.iter().enumerate() {
-            let Some(&label) = cube.get(d) else { continue };
-            for &child in dim.children.get(label).into_iter().flatten() {
-                let mut next = cube.clone();
-                if let Some(slot) = next.get_mut(d) {
-                    *slot = child;
-                }
-                refinements.push(next);
-            }
-        }
-        let uncovered =
-            inside.and(Expr::any(refinements.iter().map(|r| cube_expr(r, &dims))).negate());
-        if let Some(witness) = decide(space.solve(&uncovered))? {
-            emitted.push((cube, witness));
-            continue;
-        }
-        for r in refinements {
-            if seen.insert(r.clone()) {
-                queue.push_back(r);
-            }
+    let emitted = minimal_cubes(&mut space, &base, &dims, limits)?;
+    let mut kept: Vec<(Vec<usize>, Witness)> = Vec::new();
+    for (cube, uncovered) in maximal(emitted, &dims) {
+        match decide(space.solve(&uncovered))? {
+            Some(witness) => kept.push((cube, witness)),
+            None => return Err("internal: a finding's requests vanished".to_owned()),
         }
     }
-    // Drop findings subsumed by another single finding.
-    let covers = |a: &[usize], b: &[usize]| -> bool {
-        a.iter()
-            .zip(b)
-            .zip(&dims)
-            .all(|((&x, &y), d)| d.below.get(x).and_then(|row| row.get(y)).copied() == Some(true))
-    };
-    let kept: Vec<&(Vec<usize>, Witness)> = emitted
-        .iter()
-        .filter(|(c, _)| {
-            !emitted
-                .iter()
-                .any(|(other, _)| other != c && covers(c, other) && !covers(other, c))
-        })
-        .collect();
 
     let mut out = Vec::new();
-    for (cube, witness) in kept {
+    for (cube, witness) in &kept {
         let inside = base.clone().and(cube_expr(cube, &dims));
         let reached = space.actions_reached(&inside, &target.actions)?;
         let mut actions: Vec<String> = target
@@ -364,6 +366,78 @@ pub fn external_access(
     }
     out.sort_by(|a, b| (&a.principal, &a.condition).cmp(&(&b.principal, &b.condition)));
     Ok(out)
+}
+
+/// The cubes the stratified search emits, before the reduction, each with the requests that
+/// make it a finding: the cubes `K` for which the policy allows some external request whose
+/// label in every dimension `d` is `K[d]` but none of `K[d]`'s immediate refinements (its
+/// *own* requests in `d`).
+///
+/// Access Analyzer's worklist walks cubes from the all-`*` cube down, asking of each whether
+/// some allowed request lies inside it but outside all its one-step refinements; a request
+/// inside `K` lies outside the refinement that changes dimension `d` to child `c` exactly when
+/// its `d` value is outside `c`, so that question is "`base` ∧ ⋀_d own(K[d])" — the question
+/// asked here. The worklist does not descend below an emitted cube, but every cube below an
+/// emitted one is dropped by the reduction, and every cube with own requests that no other such
+/// cube lies above is reached (all cubes above it hold its requests and are not emitted). So
+/// after the reduction both give the same findings, and this one needs no worklist: a
+/// depth-first walk over the dimensions keeps the requests of a partial choice of labels and
+/// prunes it as soon as none is left. Each step is one conjunction of decision diagrams.
+///
+/// # Errors
+/// The engine's reason for an undecided question; more than `limits.max_cubes` partial or
+/// complete label choices holding allowed external requests.
+fn minimal_cubes(
+    space: &mut Space,
+    base: &Expr,
+    dims: &[Dimension],
+    limits: &SearchLimits,
+) -> Result<Vec<(Vec<usize>, Expr)>, String> {
+    // own[d][l]: the requests whose label in dimension `d` is `l` and none of its children.
+    let own: Vec<Vec<Expr>> = dims
+        .iter()
+        .map(|dim| {
+            dim.labels
+                .iter()
+                .zip(&dim.children)
+                .map(|(label, children)| {
+                    let refined = Expr::any(
+                        children
+                            .iter()
+                            .filter_map(|&c| dim.labels.get(c).map(|l| l.expr.clone())),
+                    );
+                    label.expr.clone().and(refined.negate()).shared()
+                })
+                .collect()
+        })
+        .collect();
+    let mut found = Vec::new();
+    // Depth-first, labels in index order, so the cubes come out in lexicographic order.
+    let mut stack: Vec<(Vec<usize>, Expr)> = vec![(Vec::new(), base.clone())];
+    let mut examined = 0usize;
+    while let Some((prefix, requests)) = stack.pop() {
+        let Some(labels) = own.get(prefix.len()) else {
+            found.push((prefix, requests));
+            continue;
+        };
+        for (l, own_requests) in labels.iter().enumerate().rev() {
+            let next = requests.clone().and(own_requests.clone()).shared();
+            if !space.satisfiable(&next)? {
+                continue;
+            }
+            examined += 1;
+            if examined > limits.max_cubes {
+                return Err(format!(
+                    "budget: more than {} label combinations hold allowed external requests",
+                    limits.max_cubes
+                ));
+            }
+            let mut cube = prefix.clone();
+            cube.push(l);
+            stack.push((cube, next));
+        }
+    }
+    Ok(found)
 }
 
 /// `Yes` → the witness, `No` → `None`, `Unknown` → the reason.
@@ -818,5 +892,196 @@ fn pins(key: &str, value: &str) -> bool {
         "aws:userid" => !value.ends_with(":*"),
         "sts:externalid" => false,
         _ => !value.contains('*'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+    use std::collections::{BTreeSet, VecDeque};
+
+    use super::*;
+
+    /// Access Analyzer's worklist as published (AccessRefinery's re-implementation): from the
+    /// all-`*` cube down, emit a cube holding an allowed request outside all its one-step
+    /// refinements, otherwise visit the refinements. The reference for [`minimal_cubes`].
+    fn worklist_cubes(search: &mut Search) -> Vec<(Vec<usize>, Expr)> {
+        let dims = &search.dims;
+        let cube_expr = |cube: &[usize]| -> Expr {
+            Expr::all(
+                cube.iter()
+                    .zip(dims)
+                    .map(|(&l, d)| d.labels[l].expr.clone()),
+            )
+        };
+        let mut emitted = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut queue = VecDeque::new();
+        let top = vec![0usize; dims.len()];
+        seen.insert(top.clone());
+        queue.push_back(top);
+        while let Some(cube) = queue.pop_front() {
+            let inside = search.base.clone().and(cube_expr(&cube));
+            if !search.space.satisfiable(&inside).unwrap() {
+                continue;
+            }
+            let mut refinements = Vec::new();
+            for (d, dim) in dims.iter().enumerate() {
+                for &child in &dim.children[cube[d]] {
+                    let mut next = cube.clone();
+                    next[d] = child;
+                    refinements.push(next);
+                }
+            }
+            let uncovered =
+                inside.and(Expr::any(refinements.iter().map(|r| cube_expr(r))).negate());
+            if search.space.satisfiable(&uncovered).unwrap() {
+                emitted.push((cube, uncovered));
+                continue;
+            }
+            for r in refinements {
+                if seen.insert(r.clone()) {
+                    queue.push_back(r);
+                }
+            }
+        }
+        emitted
+    }
+
+    /// xorshift64: deterministic policies without a dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            usize::try_from(self.0 % n as u64).unwrap()
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+    }
+
+    /// Policies whose keys have overlapping, nested and incomparable values, so that label
+    /// lattices have several levels and several minimal labels per request.
+    fn policy(rng: &mut Rng) -> Policy {
+        let principals = [
+            r#""*""#,
+            r#"{"AWS": "444455556666"}"#,
+            r#"{"AWS": "arn:aws:iam::444455556666:role/r"}"#,
+            r#"{"AWS": ["777788889999", "arn:aws:iam::444455556666:root"]}"#,
+            r#"{"Federated": "accounts.google.com"}"#,
+        ];
+        let entries: [(&str, &str, &[&str]); 6] = [
+            (
+                "StringLike",
+                "aws:PrincipalArn",
+                &[
+                    "arn:aws:iam::444455556666:*",
+                    "arn:aws:iam::444455556666:role/*",
+                    "arn:aws:iam::*:role/a*",
+                    "arn:aws:iam::444455556666:role/ab",
+                ],
+            ),
+            (
+                "IpAddress",
+                "aws:SourceIp",
+                &["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.128.0.0/9"],
+            ),
+            (
+                "StringLike",
+                "aws:PrincipalOrgID",
+                &["o-a*", "o-ab", "o-*b", "o-zz"],
+            ),
+            ("StringEquals", "aws:SourceVpce", &["vpce-1", "vpce-2"]),
+            (
+                "StringEquals",
+                "aws:PrincipalAccount",
+                &["444455556666", "777788889999"],
+            ),
+            ("StringLike", "aws:Referer", &["*.example.com"]),
+        ];
+        let mut statements = Vec::new();
+        for _ in 0..1 + rng.below(5) {
+            let effect = if rng.below(5) == 0 { "Deny" } else { "Allow" };
+            // operator → key → values (a key once per operator, as JSON objects need).
+            let mut conditions: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
+            for _ in 0..rng.below(4) {
+                let (op, key, values) = entries[rng.below(entries.len())];
+                let chosen = conditions.entry(op).or_default().entry(key).or_default();
+                for _ in 0..1 + rng.below(2) {
+                    chosen.push(format!("\"{}\"", rng.pick(values)));
+                }
+            }
+            let condition: Vec<String> = conditions
+                .iter()
+                .map(|(op, keys)| {
+                    let keys: Vec<String> = keys
+                        .iter()
+                        .map(|(key, values)| format!("\"{key}\": [{}]", values.join(",")))
+                        .collect();
+                    format!("\"{op}\": {{{}}}", keys.join(","))
+                })
+                .collect();
+            statements.push(format!(
+                r#"{{"Effect": "{effect}", "Principal": {}, "Action": "{}", "Resource": "arn:aws:s3:::b/*", "Condition": {{{}}}}}"#,
+                rng.pick(&principals),
+                rng.pick(&["s3:GetObject", "s3:*", "s3:Put*"]),
+                condition.join(",")
+            ));
+        }
+        let text = format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+            statements.join(",")
+        );
+        keyhole_policy::parse_policy(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    }
+
+    /// The depth-first search over own requests finds exactly the worklist's findings, with
+    /// the same witness requests.
+    #[test]
+    fn minimal_cubes_agree_with_the_worklist() {
+        let target = Target {
+            resource: "arn:aws:s3:::b".to_owned(),
+            resource_patterns: vec!["arn:aws:s3:::b".to_owned(), "arn:aws:s3:::b/*".to_owned()],
+            action_patterns: vec!["s3:*".to_owned()],
+            actions: crate::actions::of_service("s3"),
+            requires: Vec::new(),
+        };
+        let zone = Zone::account("111122223333");
+        let limits = SearchLimits::default();
+        let mut rng = Rng(0x5eed_cafe_f00d);
+        let mut findings = 0;
+        for _ in 0..600 {
+            let policy = policy(&mut rng);
+            let Some(mut search) = Search::new(&policy, &target, &zone, &limits).unwrap() else {
+                continue;
+            };
+            let reference = maximal(worklist_cubes(&mut search), &search.dims);
+            let fast = maximal(
+                minimal_cubes(&mut search.space, &search.base, &search.dims, &limits).unwrap(),
+                &search.dims,
+            );
+            let cubes = |found: &[(Vec<usize>, Expr)]| -> BTreeSet<Vec<usize>> {
+                found.iter().map(|(c, _)| c.clone()).collect()
+            };
+            assert_eq!(cubes(&reference), cubes(&fast), "{policy:?}");
+            let witnesses = |found: &[(Vec<usize>, Expr)], space: &mut Space| {
+                let mut w: Vec<(Vec<usize>, String)> = found
+                    .iter()
+                    .map(|(c, e)| (c.clone(), format!("{:?}", space.solve(e))))
+                    .collect();
+                w.sort();
+                w
+            };
+            let expected = witnesses(&reference, &mut search.space);
+            assert_eq!(expected, witnesses(&fast, &mut search.space));
+            findings += fast.len();
+        }
+        assert!(
+            findings > 600,
+            "the generator makes too few findings: {findings}"
+        );
     }
 }

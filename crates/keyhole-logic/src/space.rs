@@ -16,6 +16,8 @@
 //! Adding a constraint after a question has been answered is allowed; the next question
 //! atomises again.
 
+use std::sync::Arc;
+
 use keyhole_policy::condition::ConditionOperator;
 use keyhole_policy::{Policy, Principal};
 
@@ -84,7 +86,7 @@ impl Expr {
     pub fn shared(self) -> Expr {
         match self.0 {
             Formula::Shared(_) | Formula::True | Formula::False | Formula::Test(_) => self,
-            other => Expr(Formula::Shared(std::sync::Arc::new(other))),
+            other => Expr(Formula::Shared(Arc::new(other))),
         }
     }
 }
@@ -99,6 +101,19 @@ pub struct Space {
     /// The atoms of the tests so far, with the number of tests they cover, and the diagram
     /// built over them.
     compiled: Option<(usize, Compiled, Mdd)>,
+    /// The atom of each action of the last list [`Space::actions_reached`] was asked about,
+    /// under the action split it was read with: a search asks about the same list once per
+    /// finding.
+    action_atoms: Option<ActionAtoms>,
+}
+
+/// See [`Space::action_atoms`](Space).
+#[derive(Debug)]
+struct ActionAtoms {
+    split: Arc<crate::domain::multiglob::StringAtoms>,
+    /// Held so that its address identifies it.
+    actions: Arc<[String]>,
+    atoms: Vec<Option<usize>>,
 }
 
 impl Space {
@@ -117,6 +132,7 @@ impl Space {
             enc,
             restriction,
             compiled: None,
+            action_atoms: None,
         })
     }
 
@@ -287,7 +303,7 @@ impl Space {
     pub fn actions_reached(
         &mut self,
         expr: &Expr,
-        actions: &[String],
+        actions: &Arc<[String]>,
     ) -> Result<Vec<bool>, String> {
         let Some(root) = self.diagram_of(expr)? else {
             return Ok(vec![false; actions.len()]);
@@ -317,7 +333,7 @@ impl Space {
         let mut reached_by_atom = Vec::new();
         for (atom, &r) in var.atoms.iter().zip(&reached) {
             if let crate::atoms::Atom::Value(crate::atoms::Region::Str(words, i)) = atom {
-                split.get_or_insert_with(|| std::sync::Arc::clone(words));
+                split.get_or_insert_with(|| Arc::clone(words));
                 if reached_by_atom.len() <= *i {
                     reached_by_atom.resize(*i + 1, false);
                 }
@@ -326,10 +342,26 @@ impl Space {
                 }
             }
         }
-        let atoms = split.map_or_else(
-            || vec![None; actions.len()],
-            |words| words.atoms_of_all(actions),
-        );
+        let atoms = match split {
+            None => vec![None; actions.len()],
+            Some(split) => match &self.action_atoms {
+                Some(known)
+                    if Arc::ptr_eq(&known.split, &split)
+                        && Arc::ptr_eq(&known.actions, actions) =>
+                {
+                    known.atoms.clone()
+                }
+                _ => {
+                    let atoms = split.atoms_of_all(actions);
+                    self.action_atoms = Some(ActionAtoms {
+                        split,
+                        actions: Arc::clone(actions),
+                        atoms: atoms.clone(),
+                    });
+                    atoms
+                }
+            },
+        };
         Ok(atoms
             .into_iter()
             .map(|atom| {
