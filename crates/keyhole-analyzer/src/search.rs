@@ -245,11 +245,11 @@ impl Search {
         let mut dims = dimensions(&mut space, policy, limits)?;
         let well_formed = space.well_formed().shared();
         for dim in &mut dims {
-            order(&mut space, dim, &well_formed)?;
             // Each label takes part in many questions.
             for label in &mut dim.labels {
                 label.expr = std::mem::replace(&mut label.expr, Expr::always()).shared();
             }
+            order(&mut space, dim, &well_formed)?;
         }
         Ok(Some(Search { space, base, dims }))
     }
@@ -420,11 +420,22 @@ fn minimal_cubes(
             found.push((prefix, requests));
             continue;
         };
+        let last = prefix.len() + 1 == dims.len();
         for (l, own_requests) in labels.iter().enumerate().rev() {
-            let next = requests.clone().and(own_requests.clone()).shared();
-            if !space.satisfiable(&next)? {
-                continue;
-            }
+            // The last dimension's choices are only tested; their diagrams are built only for
+            // the findings kept.
+            let next = if last {
+                if !space.meets(&requests, own_requests)? {
+                    continue;
+                }
+                requests.clone().and(own_requests.clone())
+            } else {
+                let next = requests.clone().and(own_requests.clone()).shared();
+                if !space.satisfiable(&next)? {
+                    continue;
+                }
+                next
+            };
             examined += 1;
             if examined > limits.max_cubes {
                 return Err(format!(
@@ -778,8 +789,8 @@ fn order(space: &mut Space, dim: &mut Dimension, universe: &Expr) -> Result<(), 
                 let (Some(a), Some(b)) = (dim.labels.get(i), dim.labels.get(j)) else {
                     continue;
                 };
-                let outside = a.expr.clone().and(b.expr.clone().negate());
-                !space.satisfiable(&universe.clone().and(outside))?
+                let within = universe.clone().and(a.expr.clone());
+                !space.meets(&within, &b.expr.clone().negate())?
             };
             if let Some(slot) = below.get_mut(i).and_then(|row| row.get_mut(j)) {
                 *slot = is_below;

@@ -39,6 +39,8 @@ pub(crate) struct Mdd {
     unique: FastMap<u64, NodeId>,
     apply_memo: FastMap<(Op, NodeId, NodeId), NodeId>,
     not_memo: FastMap<NodeId, NodeId>,
+    /// Pairs of nodes known to share a path to *true* (or not).
+    meet_memo: FastMap<(NodeId, NodeId), bool>,
     max_nodes: usize,
 }
 
@@ -56,6 +58,7 @@ impl Mdd {
             unique: FastMap::default(),
             apply_memo: FastMap::default(),
             not_memo: FastMap::default(),
+            meet_memo: FastMap::default(),
             max_nodes,
         }
     }
@@ -184,6 +187,32 @@ impl Mdd {
         Ok(r)
     }
 
+    /// Whether the conjunction of `a` and `b` is satisfiable, without building it: no node is
+    /// created, and the walk stops at the first common path to *true*.
+    pub(crate) fn meets(&mut self, a: NodeId, b: NodeId) -> bool {
+        match (a, b) {
+            (FALSE, _) | (_, FALSE) => return false,
+            // Every node other than *false* has a path to *true*.
+            (TRUE, _) | (_, TRUE) => return true,
+            _ if a == b => return true,
+            _ => {}
+        }
+        let key = (a.min(b), a.max(b));
+        if let Some(&known) = self.meet_memo.get(&key) {
+            return known;
+        }
+        let var = self.var_of(a).min(self.var_of(b));
+        let width = if self.var_of(a) == var {
+            self.kids_of(a).len()
+        } else {
+            self.kids_of(b).len()
+        };
+        let found =
+            (0..width).any(|atom| self.meets(self.child(a, var, atom), self.child(b, var, atom)));
+        self.meet_memo.insert(key, found);
+        found
+    }
+
     /// One path to *true*: for each variable tested on the path, the first atom that does not
     /// lead to *false*. `None` if the function is *false*.
     pub(crate) fn path(&self, root: NodeId) -> Option<Vec<(usize, usize)>> {
@@ -219,5 +248,59 @@ impl Mdd {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    /// `meets` answers exactly whether the conjunction is satisfiable, on random functions of
+    /// three variables of widths 2, 3 and 4.
+    #[test]
+    fn meets_is_the_satisfiability_of_the_conjunction() {
+        let widths = [2usize, 3, 4];
+        let mut mdd = Mdd::new(1 << 16);
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % n as u64).unwrap()
+        };
+        let mut nodes = vec![FALSE, TRUE];
+        for _ in 0..200 {
+            let node = match next(4) {
+                0 => {
+                    let var = next(widths.len());
+                    let bits: Vec<bool> = (0..widths[var]).map(|_| next(2) == 1).collect();
+                    mdd.literal(var, &bits).unwrap()
+                }
+                1 => {
+                    let (a, b) = (nodes[next(nodes.len())], nodes[next(nodes.len())]);
+                    mdd.and(a, b).unwrap()
+                }
+                2 => {
+                    let (a, b) = (nodes[next(nodes.len())], nodes[next(nodes.len())]);
+                    mdd.or(a, b).unwrap()
+                }
+                _ => {
+                    let a = nodes[next(nodes.len())];
+                    mdd.not(a).unwrap()
+                }
+            };
+            nodes.push(node);
+        }
+        let mut outcomes = [0usize; 2];
+        for _ in 0..2_000 {
+            let (a, b) = (nodes[next(nodes.len())], nodes[next(nodes.len())]);
+            let both = mdd.and(a, b).unwrap();
+            let meets = mdd.meets(a, b);
+            assert_eq!(meets, both != FALSE, "{a} {b}");
+            outcomes[usize::from(meets)] += 1;
+        }
+        assert!(outcomes.iter().all(|&n| n > 100), "{outcomes:?}");
     }
 }

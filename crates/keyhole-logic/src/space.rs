@@ -393,6 +393,24 @@ impl Space {
             .is_some_and(|root| root != crate::mdd::FALSE))
     }
 
+    /// Does some request satisfy both `a` and `b` (and the space's restriction)? The same
+    /// answer as [`Space::satisfiable`] of their conjunction, without building the
+    /// conjunction's diagram: for the last question of a search path, when `a` and `b` are
+    /// [shared](Expr::shared) and their diagrams already built.
+    ///
+    /// # Errors
+    /// What [`Space::satisfiable`] answers `Err` for.
+    pub fn meets(&mut self, a: &Expr, b: &Expr) -> Result<bool, String> {
+        let Some(root) = self.diagram_of(a)? else {
+            return Ok(false);
+        };
+        let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
+            return Err(NOT_COMPILED.to_owned());
+        };
+        let other = compiled.diagram(mdd, &b.0).map_err(budget)?;
+        Ok(mdd.meets(root, other))
+    }
+
     fn solve_inner(&mut self, expr: &Expr) -> Result<Option<crate::Witness>, String> {
         let Some(root) = self.diagram_of(expr)? else {
             return Ok(None);
