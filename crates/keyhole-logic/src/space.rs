@@ -324,8 +324,7 @@ impl Space {
         for atom in 0..width {
             let bits: Vec<bool> = (0..width).map(|i| i == atom).collect();
             let lit = mdd.literal(diagram_var, &bits).map_err(budget)?;
-            let both = mdd.and(root, lit).map_err(budget)?;
-            reached.push(both != crate::mdd::FALSE);
+            reached.push(mdd.meets(root, lit));
         }
         // Each action is read once by the split's automaton: its atom, then whether the
         // question reaches that atom.
