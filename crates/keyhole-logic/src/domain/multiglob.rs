@@ -16,7 +16,6 @@
 //! every other class behaves alike and shares one *default* transition.
 
 use std::collections::VecDeque;
-use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use super::glob::{Alphabet, Case, FastMap, GlobToken, fold_class};
@@ -348,6 +347,76 @@ fn compile_pattern(
     Ok(())
 }
 
+/// The position sets of the subset construction's states, interned: one flat arena and a
+/// hash table of state ids (the newest state with a hash first, older ones chained).
+struct StateSets {
+    arena: Vec<u32>,
+    /// State `i`'s set is `arena[bounds[i]..bounds[i + 1]]`.
+    bounds: Vec<usize>,
+    by_hash: FastMap<u64, u32>,
+    /// Per state, the previous state with the same hash.
+    next: Vec<Option<u32>>,
+}
+
+impl StateSets {
+    fn with_capacity(positions: usize) -> StateSets {
+        StateSets {
+            arena: Vec::with_capacity(positions * 4),
+            bounds: vec![0],
+            by_hash: FastMap::with_capacity_and_hasher(positions * 2, Default::default()),
+            next: Vec::with_capacity(positions * 2),
+        }
+    }
+
+    fn slice(&self, state: usize) -> &[u32] {
+        match (self.bounds.get(state), self.bounds.get(state + 1)) {
+            (Some(&from), Some(&to)) => self.arena.get(from..to).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Copies state `state`'s set into `out`; `false` when there is no such state.
+    fn get(&self, state: usize, out: &mut Vec<u32>) -> bool {
+        if state + 1 >= self.bounds.len() {
+            return false;
+        }
+        out.clear();
+        out.extend_from_slice(self.slice(state));
+        true
+    }
+
+    /// The state of `set`, added if new (at most `limit` states).
+    fn intern(&mut self, set: &[u32], limit: usize) -> Result<u32, DomainError> {
+        let hash = {
+            use std::hash::{Hash as _, Hasher as _};
+            let mut h = super::glob::FxHasher::default();
+            set.hash(&mut h);
+            h.finish()
+        };
+        let head = self.by_hash.get(&hash).copied();
+        let mut at = head;
+        while let Some(id) = at {
+            if self.slice(id as usize) == set {
+                return Ok(id);
+            }
+            at = self.next.get(id as usize).copied().flatten();
+        }
+        let n = self.next.len();
+        if n >= limit {
+            return Err(DomainError::Budget {
+                what: STATES,
+                limit,
+            });
+        }
+        let id = position(n)?;
+        self.arena.extend_from_slice(set);
+        self.bounds.push(self.arena.len());
+        self.next.push(head);
+        self.by_hash.insert(hash, id);
+        Ok(id)
+    }
+}
+
 /// A set of strings as a Boolean combination of patterns.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Formula {
@@ -423,7 +492,7 @@ impl StringAtoms {
     pub(crate) fn new(
         alphabet: &Arc<Alphabet>,
         patterns: &[Pattern],
-        sets: &[Formula],
+        formulas: &[Formula],
         forbidden: &[char],
         preferred: &Arc<[Pattern]>,
         max_atoms: usize,
@@ -441,52 +510,35 @@ impl StringAtoms {
         };
         let other = position(alphabet.chars().len())?;
         let mut scratch = Scratch::default();
-        let mut ids: FastMap<Rc<[u32]>, u32> = FastMap::default();
-        let mut sets_of_state: Vec<Rc<[u32]>> = Vec::new();
+        // The states' position sets, one after another in `arena` (`bounds[i]..bounds[i + 1]`
+        // for state `i`), interned by their hash: no allocation per state.
+        let mut sets = StateSets::with_capacity(positions.steps.len());
         let mut sink: Option<u32> = None;
-        let start: Rc<[u32]> = positions.start(&mut scratch).into();
-        ids.insert(Rc::clone(&start), 0);
-        sets_of_state.push(start);
+        let start = positions.start(&mut scratch);
+        sets.intern(&start, limit)?;
         let mut edge_start = vec![0u32];
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let mut default = Vec::new();
         let mut named = Vec::new();
         let mut buffer = Vec::new();
+        let mut set = Vec::new();
         // Per state, its signature's index in `signatures` (before renumbering).
         let mut atom_of = Vec::new();
         let mut signature_ids: FastMap<Vec<bool>, u32> = FastMap::default();
         let mut signatures: Vec<Vec<bool>> = Vec::new();
+        // The signature id of states where no pattern has matched (most states).
+        let mut unmatched: Option<u32> = None;
         let mut accepted = Vec::new();
-        let mut signature = Vec::with_capacity(sets.len());
+        let mut signature = Vec::with_capacity(formulas.len());
         let mut state = 0usize;
-        while let Some(set) = sets_of_state.get(state).map(Rc::clone) {
+        while sets.get(state, &mut set) {
             let is_sink = sink.is_some_and(|s| s as usize == state);
-            let intern = |next: &[u32],
-                          ids: &mut FastMap<Rc<[u32]>, u32>,
-                          sets_of_state: &mut Vec<Rc<[u32]>>|
-             -> Result<u32, DomainError> {
-                if let Some(&id) = ids.get(next) {
-                    return Ok(id);
-                }
-                let n = sets_of_state.len();
-                if n >= limit {
-                    return Err(DomainError::Budget {
-                        what: STATES,
-                        limit,
-                    });
-                }
-                let id = position(n)?;
-                let key: Rc<[u32]> = next.into();
-                ids.insert(Rc::clone(&key), id);
-                sets_of_state.push(key);
-                Ok(id)
-            };
             if is_sink {
                 default.push(position(state)?);
                 atom_of.push(OUTSIDE);
             } else {
                 positions.step(&mut scratch, &set, other, &mut buffer);
-                let fallback = intern(&buffer, &mut ids, &mut sets_of_state)?;
+                let fallback = sets.intern(&buffer, limit)?;
                 default.push(fallback);
                 named.clear();
                 positions.named_classes(&set, &mut named);
@@ -500,14 +552,14 @@ impl StringAtoms {
                             None => {
                                 // A key no position set can equal: the sink has none and
                                 // loops.
-                                let id = intern(&[u32::MAX], &mut ids, &mut sets_of_state)?;
+                                let id = sets.intern(&[u32::MAX], limit)?;
                                 sink = Some(id);
                                 id
                             }
                         }
                     } else {
                         positions.step(&mut scratch, &set, class, &mut buffer);
-                        intern(&buffer, &mut ids, &mut sets_of_state)?
+                        sets.intern(&buffer, limit)?
                     };
                     if target != fallback {
                         edges.push((class, target));
@@ -521,20 +573,30 @@ impl StringAtoms {
                         _ => None,
                     },
                 ));
-                signature.clear();
-                signature.extend(sets.iter().map(|f| f.holds(&accepted)));
-                let id = match signature_ids.get(signature.as_slice()) {
-                    Some(&id) => id,
+                let known = if accepted.is_empty() { unmatched } else { None };
+                let id = match known {
+                    Some(id) => id,
                     None => {
-                        if signatures.len() >= max_atoms {
-                            return Err(DomainError::Budget {
-                                what: "atoms",
-                                limit: max_atoms,
-                            });
+                        signature.clear();
+                        signature.extend(formulas.iter().map(|f| f.holds(&accepted)));
+                        let id = match signature_ids.get(signature.as_slice()) {
+                            Some(&id) => id,
+                            None => {
+                                if signatures.len() >= max_atoms {
+                                    return Err(DomainError::Budget {
+                                        what: "atoms",
+                                        limit: max_atoms,
+                                    });
+                                }
+                                let id = position(signatures.len())?;
+                                signature_ids.insert(signature.clone(), id);
+                                signatures.push(signature.clone());
+                                id
+                            }
+                        };
+                        if accepted.is_empty() {
+                            unmatched = Some(id);
                         }
-                        let id = position(signatures.len())?;
-                        signature_ids.insert(signature.clone(), id);
-                        signatures.push(signature.clone());
                         id
                     }
                 };
@@ -543,8 +605,7 @@ impl StringAtoms {
             edge_start.push(position(edges.len())?);
             state += 1;
         }
-        drop(ids);
-        drop(sets_of_state);
+        drop(sets);
         // Atoms in the refinement order.
         let mut order: Vec<u32> = (0..signatures.len())
             .filter_map(|i| position(i).ok())
