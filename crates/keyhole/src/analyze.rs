@@ -59,10 +59,10 @@ pub(crate) struct AnalyzeArgs {
     /// SOURCE_DATE_EPOCH when set, else the current time; fix it for byte-identical output.
     #[arg(long = "analyzed-at")]
     analyzed_at: Option<String>,
-    /// The search budget per policy: how many combinations of condition values (and principals)
-    /// may hold allowed external requests before the policy is reported UNDECIDED. Dense
-    /// policies (many statements conditioning the same five or six keys on overlapping values)
-    /// can need tens of thousands, and seconds each.
+    /// The search budget per policy: how many combinations of condition values (and principals),
+    /// partial ones included, may hold allowed external requests before the policy is reported
+    /// UNDECIDED. Ordinary policies need a handful; dense ones (fifteen statements conditioning
+    /// the same six keys on overlapping values) up to about a thousand.
     #[arg(
         long = "max-label-combinations",
         value_name = "N",
