@@ -422,20 +422,13 @@ fn minimal_cubes(
         };
         let last = prefix.len() + 1 == dims.len();
         for (l, own_requests) in labels.iter().enumerate().rev() {
-            // The last dimension's choices are only tested; their diagrams are built only for
-            // the findings kept.
-            let next = if last {
-                if !space.meets(&requests, own_requests)? {
-                    continue;
-                }
-                requests.clone().and(own_requests.clone())
-            } else {
-                let next = requests.clone().and(own_requests.clone()).shared();
-                if !space.satisfiable(&next)? {
-                    continue;
-                }
-                next
-            };
+            // Each choice is tested before its diagram is built; the last dimension's diagrams
+            // are built only for the findings kept.
+            if !space.meets(&requests, own_requests)? {
+                continue;
+            }
+            let next = requests.clone().and(own_requests.clone());
+            let next = if last { next } else { next.shared() };
             examined += 1;
             if examined > limits.max_cubes {
                 return Err(format!(
