@@ -773,17 +773,21 @@ fn order(space: &mut Space, dim: &mut Dimension, universe: &Expr) -> Result<(), 
     let n = dim.labels.len();
     let mut below = vec![vec![false; n]; n];
     for i in 0..n {
+        // The well-formed requests of label `i`, asked about once per other label.
+        let within = dim
+            .labels
+            .get(i)
+            .map(|a| universe.clone().and(a.expr.clone()).shared());
         for j in 0..n {
             let is_below = if i == j || j == 0 {
                 true
             } else if i == 0 {
                 false
             } else {
-                let (Some(a), Some(b)) = (dim.labels.get(i), dim.labels.get(j)) else {
+                let (Some(within), Some(b)) = (&within, dim.labels.get(j)) else {
                     continue;
                 };
-                let within = universe.clone().and(a.expr.clone());
-                !space.meets(&within, &b.expr.clone().negate())?
+                !space.meets(within, &b.expr.clone().negate())?
             };
             if let Some(slot) = below.get_mut(i).and_then(|row| row.get_mut(j)) {
                 *slot = is_below;

@@ -86,6 +86,17 @@ impl Mdd {
         }
     }
 
+    /// The variable to split two nodes on (the earlier of theirs) and its number of atoms.
+    fn top(&self, a: NodeId, b: NodeId) -> (usize, usize) {
+        let var = self.var_of(a).min(self.var_of(b));
+        let width = if self.var_of(a) == var {
+            self.kids_of(a).len()
+        } else {
+            self.kids_of(b).len()
+        };
+        (var, width)
+    }
+
     fn make(&mut self, var: usize, kids: &[NodeId]) -> Result<NodeId, Budget> {
         if let Some(&first) = kids.first()
             && kids.iter().all(|&k| k == first)
@@ -171,12 +182,7 @@ impl Mdd {
         if let Some(&r) = self.apply_memo.get(&key) {
             return Ok(r);
         }
-        let var = self.var_of(a).min(self.var_of(b));
-        let width = if self.var_of(a) == var {
-            self.kids_of(a).len()
-        } else {
-            self.kids_of(b).len()
-        };
+        let (var, width) = self.top(a, b);
         let mut kids = Vec::with_capacity(width);
         for atom in 0..width {
             let (x, y) = (self.child(a, var, atom), self.child(b, var, atom));
@@ -201,12 +207,7 @@ impl Mdd {
         if let Some(&known) = self.meet_memo.get(&key) {
             return known;
         }
-        let var = self.var_of(a).min(self.var_of(b));
-        let width = if self.var_of(a) == var {
-            self.kids_of(a).len()
-        } else {
-            self.kids_of(b).len()
-        };
+        let (var, width) = self.top(a, b);
         let found =
             (0..width).any(|atom| self.meets(self.child(a, var, atom), self.child(b, var, atom)));
         self.meet_memo.insert(key, found);
