@@ -306,8 +306,8 @@ struct Split {
 /// one is dropped) and a new one starts; a hit in the old generation moves the entry to the
 /// current one. So splits that recur (the caller's account patterns, the catalog's actions) stay
 /// cached while a stream of splits used once (each resource's own ARN) passes through: with a
-/// single generation emptied when full, an account of 100,000 resources re-split the recurring
-/// principal patterns 3,479 times.
+/// single generation emptied when full, an account of 100,000 resources made 3,479 principal
+/// splits; with two, 2,567.
 #[derive(Default)]
 struct VarCache {
     /// By the hash of the key, the entries with that hash.

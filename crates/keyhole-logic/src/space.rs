@@ -394,8 +394,9 @@ impl Space {
 
     /// Does some request satisfy both `a` and `b` (and the space's restriction)? The same
     /// answer as [`Space::satisfiable`] of their conjunction, without building the
-    /// conjunction's diagram: for the last question of a search path, when `a` and `b` are
-    /// [shared](Expr::shared) and their diagrams already built.
+    /// conjunction's diagram: for questions whose conjunction is not needed afterwards, or not
+    /// when the answer is no; cheapest when `a` and `b` are [shared](Expr::shared) and their
+    /// diagrams already built.
     ///
     /// # Errors
     /// What [`Space::satisfiable`] answers `Err` for.

@@ -510,8 +510,7 @@ impl StringAtoms {
         };
         let other = position(alphabet.chars().len())?;
         let mut scratch = Scratch::default();
-        // The states' position sets, one after another in `arena` (`bounds[i]..bounds[i + 1]`
-        // for state `i`), interned by their hash: no allocation per state.
+        // The states' position sets, interned without an allocation per state.
         let mut sets = StateSets::with_capacity(positions.steps.len());
         let mut sink: Option<u32> = None;
         let start = positions.start(&mut scratch);
