@@ -101,19 +101,6 @@ pub struct Space {
     /// The atoms of the tests so far, with the number of tests they cover, and the diagram
     /// built over them.
     compiled: Option<(usize, Compiled, Mdd)>,
-    /// The atom of each action of the last list [`Space::actions_reached`] was asked about,
-    /// under the action split it was read with: a search asks about the same list once per
-    /// finding.
-    action_atoms: Option<ActionAtoms>,
-}
-
-/// See [`Space::action_atoms`](Space).
-#[derive(Debug)]
-struct ActionAtoms {
-    split: Arc<crate::domain::multiglob::StringAtoms>,
-    /// Held so that its address identifies it.
-    actions: Arc<[String]>,
-    atoms: Vec<Option<usize>>,
 }
 
 impl Space {
@@ -132,7 +119,6 @@ impl Space {
             enc,
             restriction,
             compiled: None,
-            action_atoms: None,
         })
     }
 
@@ -341,29 +327,13 @@ impl Space {
                 }
             }
         }
-        let atoms = match split {
-            None => vec![None; actions.len()],
-            Some(split) => match &self.action_atoms {
-                Some(known)
-                    if Arc::ptr_eq(&known.split, &split)
-                        && Arc::ptr_eq(&known.actions, actions) =>
-                {
-                    known.atoms.clone()
-                }
-                _ => {
-                    let atoms = split.atoms_of_all(actions);
-                    self.action_atoms = Some(ActionAtoms {
-                        split,
-                        actions: Arc::clone(actions),
-                        atoms: atoms.clone(),
-                    });
-                    atoms
-                }
-            },
+        let atoms: Arc<[Option<usize>]> = match split {
+            None => vec![None; actions.len()].into(),
+            Some(split) => split.atoms_of_list(actions),
         };
         Ok(atoms
-            .into_iter()
-            .map(|atom| {
+            .iter()
+            .map(|&atom| {
                 atom.and_then(|i| reached_by_atom.get(i).copied())
                     .unwrap_or(false)
             })

@@ -408,3 +408,26 @@ fn dates_are_discrete_nanoseconds() {
         Some(Timestamp::from_unix_nanos(0))
     );
 }
+
+#[test]
+fn an_alphabet_lists_each_character_once_in_order_whatever_the_order_added() {
+    let mut builder = Alphabet::builder();
+    builder.glob("é*zZ", Case::Sensitive);
+    builder.chars(['\u{212A}', 'a', 'é', ':', 'z']);
+    builder.literal("b", Case::Insensitive);
+    let a = builder.build();
+    assert_eq!(a.chars(), &[':', 'B', 'Z', 'a', 'b', 'z', 'é', '\u{212A}']);
+    // Witnesses prefer lower case, then upper case, then the rest; the other class stands
+    // for every unlisted character.
+    assert_eq!(a.other_representative(), Some('c'));
+    let one = StringSet::from_glob(&a, "?", Case::Sensitive).unwrap();
+    assert_eq!(one.witness().as_deref(), Some("a"));
+    let lower = ["a", "b", "z"]
+        .iter()
+        .map(|l| StringSet::exact(&a, l).unwrap())
+        .fold(StringSet::empty(&a), |u, s| u.union(&s).unwrap());
+    assert_eq!(
+        one.difference(&lower).unwrap().witness().as_deref(),
+        Some("c")
+    );
+}

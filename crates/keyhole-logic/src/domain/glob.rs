@@ -266,7 +266,10 @@ impl Alphabet {
 /// Collects the characters of a query's literals into an [`Alphabet`].
 #[derive(Clone, Debug, Default)]
 pub struct AlphabetBuilder {
-    /// Characters in the order added, with repeats (sorted and deduplicated by `build`).
+    /// The ASCII characters added, one bit each (most literals are ASCII).
+    ascii: u128,
+    /// The other characters in the order added, with repeats (sorted and deduplicated by
+    /// `build`).
     chars: Vec<char>,
     max_states: Option<usize>,
 }
@@ -279,7 +282,7 @@ impl AlphabetBuilder {
 
     /// Adds the literal characters of an `ArnLike` pattern (and `:`, which ARN matching needs).
     pub fn arn_glob(&mut self, pattern: &str) -> &mut Self {
-        self.chars.push(':');
+        self.add(':');
         self.glob(pattern, Case::Sensitive)
     }
 
@@ -293,10 +296,8 @@ impl AlphabetBuilder {
         for token in tokens {
             if let GlobToken::Char(c) = *token {
                 match case {
-                    Case::Sensitive => {
-                        self.chars.push(c);
-                    }
-                    Case::Insensitive => self.chars.extend(fold_class(c)),
+                    Case::Sensitive => self.add(c),
+                    Case::Insensitive => fold_class(c).into_iter().for_each(|c| self.add(c)),
                 }
             }
         }
@@ -305,8 +306,15 @@ impl AlphabetBuilder {
 
     /// Adds single characters (for example those of a key's well-formedness grammar).
     pub fn chars(&mut self, chars: impl IntoIterator<Item = char>) -> &mut Self {
-        self.chars.extend(chars);
+        chars.into_iter().for_each(|c| self.add(c));
         self
+    }
+
+    fn add(&mut self, c: char) {
+        match u8::try_from(c) {
+            Ok(b) if b < 128 => self.ascii |= 1u128 << b,
+            _ => self.chars.push(c),
+        }
     }
 
     /// Sets the budget on automaton states (default [`DEFAULT_MAX_STATES`]).
@@ -318,8 +326,16 @@ impl AlphabetBuilder {
     /// Freezes the alphabet.
     #[must_use]
     pub fn build(&self) -> Arc<Alphabet> {
-        let mut chars: Vec<char> = self.chars.clone();
-        chars.sort_unstable();
+        // ASCII first, in order, then the others sorted: all of them sorted.
+        let mut chars: Vec<char> = (0u8..128)
+            .filter(|&b| self.ascii & (1u128 << b) != 0)
+            .map(char::from)
+            .collect();
+        let ascii = chars.len();
+        chars.extend_from_slice(&self.chars);
+        if let Some(others) = chars.get_mut(ascii..) {
+            others.sort_unstable();
+        }
         chars.dedup();
         let other = ('a'..='z')
             .chain('0'..='9')
@@ -330,7 +346,8 @@ impl AlphabetBuilder {
         let mut preference: Vec<usize> = (0..=chars.len())
             .filter(|&class| rep(class).is_some())
             .collect();
-        preference.sort_by_key(|&class| rep(class).map(|c| (niceness(c), c)));
+        // Every class has its own representative, so the keys are distinct.
+        preference.sort_unstable_by_key(|&class| rep(class).map(|c| (niceness(c), c)));
         let mut ascii = [0u32; 128];
         for (b, slot) in (0u8..128).zip(ascii.iter_mut()) {
             let class = chars.binary_search(&char::from(b)).unwrap_or(chars.len());

@@ -16,7 +16,7 @@
 //! every other class behaves alike and shares one *default* transition.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::glob::{Alphabet, Case, FastMap, GlobToken, fold_class};
 use crate::DomainError;
@@ -147,8 +147,16 @@ struct Scratch {
 
 impl Positions {
     fn compile(alphabet: &Alphabet, patterns: &[Pattern]) -> Result<Positions, DomainError> {
-        let mut steps = Vec::new();
-        let mut cover_from = Vec::new();
+        // One step per token or character, and one end per pattern.
+        let size: usize = patterns
+            .iter()
+            .map(|p| match p {
+                Pattern::Glob { tokens, .. } | Pattern::Arn(tokens) => tokens.len() + 1,
+                Pattern::AsciiFold(text) => text.len() + 1,
+            })
+            .sum();
+        let mut steps = Vec::with_capacity(size);
+        let mut cover_from = Vec::with_capacity(size);
         let mut starts = Vec::with_capacity(patterns.len());
         for (index, pattern) in patterns.iter().enumerate() {
             let start = steps.len();
@@ -474,7 +482,15 @@ pub(crate) struct StringAtoms {
     /// Per class, its rank in the alphabet's witness preference (`u32::MAX` for none).
     rank: Vec<u32>,
     max_states: usize,
+    /// The atoms of the value lists read so far ([`StringAtoms::atoms_of_list`]), newest last.
+    lists: Mutex<Vec<ListAtoms>>,
 }
+
+/// The atom of each value of a list, under one split.
+type ListAtoms = (Arc<[String]>, Arc<[Option<usize>]>);
+
+/// How many value lists a split remembers the atoms of.
+const LISTS: usize = 4;
 
 /// The atom of states outside the universe.
 const OUTSIDE: u32 = u32::MAX;
@@ -652,6 +668,7 @@ impl StringAtoms {
             predecessors: OnceLock::new(),
             rank,
             max_states: limit,
+            lists: Mutex::new(Vec::new()),
         })
     }
 
@@ -921,6 +938,29 @@ impl StringAtoms {
     pub(crate) fn run_char(&self, state: u32, c: char) -> u32 {
         let class = u32::try_from(self.alphabet.class_of(c)).unwrap_or(u32::MAX);
         self.next(state, class)
+    }
+
+    /// The atom of each value of a list that is asked about again and again (a service's
+    /// actions, once per finding of every resource whose policy splits the action alike):
+    /// read once per split, then remembered with the list, which its address identifies.
+    pub(crate) fn atoms_of_list(&self, values: &Arc<[String]>) -> Arc<[Option<usize>]> {
+        let known = |lists: &[ListAtoms]| {
+            lists
+                .iter()
+                .find(|(list, _)| Arc::ptr_eq(list, values))
+                .map(|(_, atoms)| Arc::clone(atoms))
+        };
+        if let Some(atoms) = self.lists.lock().ok().and_then(|l| known(&l)) {
+            return atoms;
+        }
+        let atoms: Arc<[Option<usize>]> = self.atoms_of_all(values).into();
+        if let Ok(mut lists) = self.lists.lock() {
+            if lists.len() >= LISTS {
+                lists.remove(0);
+            }
+            lists.push((Arc::clone(values), Arc::clone(&atoms)));
+        }
+        atoms
     }
 
     /// The atom of each value, reading the characters a value shares with the one before it
