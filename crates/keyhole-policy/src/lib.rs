@@ -38,7 +38,9 @@ pub use eval::{
     evaluate_policy,
 };
 pub use kind::{KindIssue, PolicyKind, check_kind};
-pub use parse::{PolicyLimits, parse_policy, parse_policy_with, policy_from_json};
+pub use parse::{
+    PolicyLimits, parse_policy, parse_policy_with, policy_from_json, policy_from_value,
+};
 pub use print::print_policy;
 pub use span::{Location, Span, Spanned};
 

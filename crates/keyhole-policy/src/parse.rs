@@ -53,6 +53,107 @@ pub fn parse_policy_with(text: &str, limits: PolicyLimits) -> Result<Policy, Pol
     policy_from_json(&json, limits)
 }
 
+/// Builds a policy from a JSON value read as part of a larger document, exactly as
+/// [`parse_policy_with`] would from the value's own text: spans are relative to the value's
+/// start. `None` when the value, read on its own, would pass one of `limits.json` (then parse
+/// its text with [`parse_policy_with`] for the error). Saves reading the text twice.
+#[must_use]
+pub fn policy_from_value(json: &Json, limits: PolicyLimits) -> Option<Result<Policy, PolicyError>> {
+    if json.span.end.saturating_sub(json.span.start) > limits.json.max_bytes
+        || !within(json, 1, &mut 0, limits.json)
+    {
+        return None;
+    }
+    let origin = json.span.start;
+    let shift = |span: &mut Span| {
+        span.start = span.start.saturating_sub(origin);
+        span.end = span.end.saturating_sub(origin);
+    };
+    Some(match policy_from_json(json, limits) {
+        Ok(mut policy) => {
+            shift_spans(&mut policy, &shift);
+            Ok(policy)
+        }
+        Err(mut e) => {
+            shift(&mut e.span);
+            Err(e)
+        }
+    })
+}
+
+/// Whether a value at nesting `depth` (1 for an array or object at the top) and the values
+/// counted so far stay within `limits`, counted as [`parse_json`] counts them.
+fn within(json: &Json, depth: usize, values: &mut usize, limits: JsonLimits) -> bool {
+    *values += 1;
+    if *values > limits.max_values {
+        return false;
+    }
+    match &json.kind {
+        JsonKind::Array(items) => {
+            depth <= limits.max_depth
+                && items
+                    .iter()
+                    .all(|item| within(item, depth + 1, values, limits))
+        }
+        JsonKind::Object(members) => {
+            depth <= limits.max_depth
+                && members
+                    .iter()
+                    .all(|m| within(&m.value, depth + 1, values, limits))
+        }
+        JsonKind::Null | JsonKind::Bool(_) | JsonKind::Number(_) | JsonKind::String(_) => true,
+    }
+}
+
+/// Applies `shift` to every span of a policy.
+fn shift_spans(policy: &mut Policy, shift: &impl Fn(&mut Span)) {
+    fn text<T>(value: &mut Spanned<T>, shift: &impl Fn(&mut Span)) {
+        shift(&mut value.span);
+    }
+    fn list<T>(values: &mut OneOrMany<Spanned<T>>, shift: &impl Fn(&mut Span)) {
+        values.items.iter_mut().for_each(|v| text(v, shift));
+    }
+    policy.version.iter_mut().for_each(|v| text(v, shift));
+    policy.id.iter_mut().for_each(|v| text(v, shift));
+    for statement in &mut policy.statements.items {
+        shift(&mut statement.span);
+        let s = &mut statement.value;
+        s.sid.iter_mut().for_each(|v| text(v, shift));
+        s.effect.iter_mut().for_each(|v| text(v, shift));
+        if let Some(principal) = &mut s.principal {
+            shift(&mut principal.span);
+            match &mut principal.value.principal {
+                Principal::Wildcard => {}
+                Principal::AwsShorthand(value) => text(value, shift),
+                Principal::Typed(entries) => {
+                    for (kind, values) in entries {
+                        text(kind, shift);
+                        list(values, shift);
+                    }
+                }
+            }
+        }
+        if let Some(action) = &mut s.action {
+            shift(&mut action.span);
+            list(&mut action.value.values, shift);
+        }
+        if let Some(resource) = &mut s.resource {
+            shift(&mut resource.span);
+            list(&mut resource.value.values, shift);
+        }
+        if let Some(condition) = &mut s.condition {
+            shift(&mut condition.span);
+            for clause in &mut condition.value {
+                text(&mut clause.operator, shift);
+                for entry in &mut clause.entries {
+                    text(&mut entry.key, shift);
+                    list(&mut entry.values, shift);
+                }
+            }
+        }
+    }
+}
+
 /// Builds a policy from an already-read JSON value (spans refer to that value's source text).
 ///
 /// # Errors

@@ -12,8 +12,8 @@ use keyhole_policy::json::{JsonLimits, parse_json};
 use keyhole_policy::pattern::{Case, wildcard_match};
 use keyhole_policy::{
     ActionElement, ConditionClause, ConditionEntry, ConditionValue, Effect, ListForm, OneOrMany,
-    Policy, Principal, PrincipalElement, PrincipalType, ResourceElement, Spanned, Statement,
-    ValueJsonType, parse_policy, print_policy,
+    Policy, PolicyLimits, Principal, PrincipalElement, PrincipalType, ResourceElement, Spanned,
+    Statement, ValueJsonType, parse_policy, parse_policy_with, policy_from_value, print_policy,
 };
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -199,6 +199,36 @@ proptest! {
         prop_assert_eq!(wildcard_match(&pattern, &value, Case::Insensitive), re.is_match(&value));
     }
 
+    /// A policy object read as part of a larger document gives what its own text gives: the
+    /// same policy with the same spans, or the same error at the same place.
+    #[test]
+    fn a_policy_read_in_a_document_is_the_policy_read_alone(
+        p in policy(),
+        other in json_value(),
+        pick in 0..3u8,
+        indent in 0..3usize,
+    ) {
+        let text = match (pick, &other) {
+            // A policy, a policy with a mistake, or any JSON object.
+            (0, _) | (2, serde_json::Value::Array(_) | serde_json::Value::Null) => print_policy(&p),
+            (1, _) => print_policy(&p).replacen("\"Statement\"", "\"Statements\"", 1),
+            _ => serde_json::to_string_pretty(&other).unwrap(),
+        };
+        let text = text.trim_end();
+        let document = format!("{{\"items\": [1,{}{text}]}}", " ".repeat(indent));
+        let read = parse_json(&document, JsonLimits::default()).unwrap();
+        let value = match &read.kind {
+            keyhole_policy::json::JsonKind::Object(members) => match &members[0].value.kind {
+                keyhole_policy::json::JsonKind::Array(items) => items[1].clone(),
+                _ => unreachable!(),
+            },
+            _ => unreachable!(),
+        };
+        prop_assert_eq!(&document[value.span.start..value.span.end], text);
+        let alone = parse_policy(text);
+        prop_assert_eq!(policy_from_value(&value, PolicyLimits::default()), Some(alone));
+    }
+
     /// The strict JSON reader reads what serde_json writes, to the same value.
     #[test]
     fn json_reader_agrees_with_serde(v in json_value()) {
@@ -259,4 +289,44 @@ fn corpus_round_trips() {
         }
     }
     assert!(checked > 100, "only {checked} corpus policies parsed");
+}
+
+/// A policy object that, read alone, would pass the JSON limits is left to be read alone, where
+/// it gets its error.
+#[test]
+fn a_policy_past_the_json_limits_is_read_alone() {
+    let deep = format!(
+        "{{\"Statement\": {{\"Condition\": {}1{}}}}}",
+        "[".repeat(31),
+        "]".repeat(31)
+    );
+    let document = format!("[[[{deep}]]]");
+    let deeper = JsonLimits {
+        max_depth: 64,
+        ..JsonLimits::default()
+    };
+    let read = parse_json(&document, deeper).unwrap();
+    let mut value = &read;
+    for _ in 0..3 {
+        value = match &value.kind {
+            keyhole_policy::json::JsonKind::Array(items) => &items[0],
+            _ => unreachable!(),
+        };
+    }
+    // Depth 33 alone: over the limit of 32, though the document allows it.
+    assert_eq!(policy_from_value(value, PolicyLimits::default()), None);
+    assert!(parse_policy(&deep).is_err());
+    let mut few = PolicyLimits::default();
+    few.json.max_values = 2;
+    let small = r#"{"Version": "2012-10-17", "Statement": []}"#;
+    let read = parse_json(small, JsonLimits::default()).unwrap();
+    assert_eq!(policy_from_value(&read, few), None);
+    assert!(parse_policy_with(small, few).is_err());
+    few.json.max_values = 3;
+    assert_eq!(
+        policy_from_value(&read, few),
+        Some(parse_policy_with(small, few))
+    );
+    few.json.max_bytes = small.len() - 1;
+    assert_eq!(policy_from_value(&read, few), None);
 }

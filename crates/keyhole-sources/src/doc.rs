@@ -8,7 +8,7 @@ use crate::err::{SourceError, SourceErrorKind};
 use crate::model::{Origin, PolicyForm, PolicySource};
 use crate::text::{Layer, LineIndex, OffsetMap, escapes_layer, string_literal_layer, url_decode};
 use keyhole_policy::json::{Json, JsonKind, JsonLimits, Member, parse_json};
-use keyhole_policy::{JsonError, Span, parse_policy};
+use keyhole_policy::{JsonError, PolicyLimits, Span, parse_policy, policy_from_value};
 use std::path::Path;
 
 /// The file being read.
@@ -338,7 +338,15 @@ impl<'d> Doc<'d> {
             }
             _ => return Err(self.wrong_type(json, field, "a policy (an object or a JSON string)")),
         };
-        let parsed = parse_policy(&text);
+        // An object was read with the file: build the policy from that reading rather than
+        // read its text again (the same policy, spans and errors; see `policy_from_value`).
+        let parsed = match (&json.kind, form) {
+            (JsonKind::Object(_), PolicyForm::Object) => {
+                policy_from_value(json, PolicyLimits::default())
+                    .unwrap_or_else(|| parse_policy(&text))
+            }
+            _ => parse_policy(&text),
+        };
         let error_location = parsed
             .as_ref()
             .err()
