@@ -270,10 +270,116 @@ impl Positions {
             }
         }
     }
+}
 
-    fn accepts(&self, set: &[u32]) -> bool {
-        set.iter()
-            .any(|&p| matches!(self.steps.get(p as usize), Some(Step::End(_))))
+/// The positions of a pattern of at most 64 steps, as bitmasks: the same sets as
+/// [`Positions::start`] and [`Positions::step`] make, without sorting or allocating.
+#[derive(Debug)]
+struct SmallPositions {
+    steps: Vec<Step>,
+    /// The start set.
+    start: u64,
+    /// The end positions.
+    end: u64,
+    /// Per position: itself and the positions after it reached by skipping runs.
+    skip: Vec<u64>,
+    /// Per position: for a run, the positions it makes redundant (`cover_from[r] <= q < r`);
+    /// else nothing.
+    covers: Vec<u64>,
+}
+
+impl SmallPositions {
+    fn new(positions: Positions) -> Option<SmallPositions> {
+        let n = positions.steps.len();
+        if n > 64 {
+            return None;
+        }
+        let bit = |p: usize| 1u64.checked_shl(u32::try_from(p).ok()?);
+        let below = |p: usize| bit(p).map_or(u64::MAX, |b| b - 1);
+        let mut skip = vec![0u64; n];
+        for p in (0..n).rev() {
+            let after = match positions.steps.get(p) {
+                Some(Step::Run(_)) => skip.get(p + 1).copied().unwrap_or(0),
+                _ => 0,
+            };
+            if let Some(slot) = skip.get_mut(p) {
+                *slot = bit(p)? | after;
+            }
+        }
+        let covers = (0..n)
+            .map(|r| match positions.steps.get(r) {
+                Some(Step::Run(_)) => {
+                    let from = positions.cover_from.get(r).copied().unwrap_or(0) as usize;
+                    below(r) & !below(from)
+                }
+                _ => 0,
+            })
+            .collect();
+        let end = (0..n)
+            .filter(|&p| matches!(positions.steps.get(p), Some(Step::End(_))))
+            .filter_map(bit)
+            .fold(0, |m, b| m | b);
+        let seeds = positions
+            .starts
+            .iter()
+            .filter_map(|&p| bit(p as usize))
+            .fold(0, |m, b| m | b);
+        let mut small = SmallPositions {
+            start: 0,
+            end,
+            skip,
+            covers,
+            steps: positions.steps,
+        };
+        small.start = small.close(seeds);
+        Some(small)
+    }
+
+    fn bits(mut set: u64) -> impl Iterator<Item = usize> {
+        std::iter::from_fn(move || {
+            (set != 0).then(|| {
+                let p = set.trailing_zeros() as usize;
+                set &= set - 1;
+                p
+            })
+        })
+    }
+
+    /// As [`Positions::close`]: the seeds with the positions skipping runs reaches, without
+    /// those a run in the set makes redundant.
+    fn close(&self, seeds: u64) -> u64 {
+        let all = Self::bits(seeds)
+            .map(|p| self.skip.get(p).copied().unwrap_or(0))
+            .fold(0, |m, s| m | s);
+        let redundant = Self::bits(all)
+            .map(|p| self.covers.get(p).copied().unwrap_or(0))
+            .fold(0, |m, c| m | c);
+        all & !redundant
+    }
+
+    /// As [`Positions::step`].
+    fn step(&self, set: u64, class: u32) -> u64 {
+        let seeds = Self::bits(set)
+            .map(|p| match self.steps.get(p) {
+                Some(Step::One(t)) if t.takes(class) => 1u64.checked_shl(p as u32 + 1).unwrap_or(0),
+                Some(Step::Run(t)) if t.takes(class) => 1u64 << p,
+                _ => 0,
+            })
+            .fold(0, |m, s| m | s);
+        if seeds == 0 { 0 } else { self.close(seeds) }
+    }
+
+    /// As [`Positions::named_classes`].
+    fn named_classes(&self, set: u64, out: &mut Vec<u32>) {
+        for p in Self::bits(set) {
+            if let Some(Step::One(t) | Step::Run(t)) = self.steps.get(p) {
+                match (t, t.named()) {
+                    (_, Some(cs)) => out.extend_from_slice(cs),
+                    (Take::AnyBut(x), None) => out.push(*x),
+                    _ => {}
+                }
+            }
+        }
     }
 }
 
@@ -472,7 +578,7 @@ pub(crate) struct StringAtoms {
     preferred: Arc<[Pattern]>,
     /// Each preference compiled when a witness first asks for it (`None`: it does not
     /// compile).
-    compiled_preferred: Vec<OnceLock<Option<Positions>>>,
+    compiled_preferred: Vec<OnceLock<Option<SmallPositions>>>,
     /// Per atom, its shortest word (computed once, for all atoms).
     shortest: OnceLock<Vec<Option<String>>>,
     /// Per atom, the states from which one of its states can be reached (when first asked).
@@ -871,49 +977,41 @@ impl StringAtoms {
     /// matches; `None` if there is none (or finding one would pass the state budget).
     pub(crate) fn witness_preferring(&self, atom: usize, preference: usize) -> Option<String> {
         let pattern = self.preferred.get(preference)?;
+        // The preferred patterns are short: their position sets are bitmasks.
         let preferred = self
             .compiled_preferred
             .get(preference)?
-            .get_or_init(|| Positions::compile(&self.alphabet, std::slice::from_ref(pattern)).ok())
+            .get_or_init(|| {
+                Positions::compile(&self.alphabet, std::slice::from_ref(pattern))
+                    .ok()
+                    .and_then(SmallPositions::new)
+            })
             .as_ref()?;
         let live = self.live_states(atom)?;
         let atom = u32::try_from(atom).ok()?;
-        // The preferred patterns are short: their position sets are bitmasks.
-        if preferred.steps.len() > 64 {
-            return None;
-        }
-        let mask = |set: &[u32]| set.iter().fold(0u64, |m, &p| m | 1u64 << (p % 64));
-        let mut scratch = Scratch::default();
-        let mut buffer = Vec::new();
-        let start = (0u32, mask(&preferred.start(&mut scratch)));
-        let mut ids: FastMap<(u32, u64), ()> = FastMap::default();
+        let start = (0u32, preferred.start);
+        let mut ids: FastMap<(u32, u64), ()> =
+            FastMap::with_capacity_and_hasher(64, Default::default());
         let mut pairs = vec![start];
         let mut parent: Vec<Option<(u32, u32)>> = vec![None];
         ids.insert(start, ());
         let mut at = 0usize;
         let mut classes = Vec::new();
-        let mut set = Vec::new();
         while let Some(&(state, bits)) = pairs.get(at) {
             let here = u32::try_from(at).ok()?;
-            set.clear();
-            let mut rest = bits;
-            while rest != 0 {
-                set.push(rest.trailing_zeros());
-                rest &= rest - 1;
-            }
-            if self.atom_of.get(state as usize) == Some(&atom) && preferred.accepts(&set) {
+            if self.atom_of.get(state as usize) == Some(&atom) && bits & preferred.end != 0 {
                 return Some(self.word(&parent, here));
             }
             classes.clear();
             classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
-            preferred.named_classes(&set, &mut classes);
+            preferred.named_classes(bits, &mut classes);
             self.candidates(&mut classes);
             for &class in &classes {
-                preferred.step(&mut scratch, &set, class, &mut buffer);
-                if buffer.is_empty() {
+                let next = preferred.step(bits, class);
+                if next == 0 {
                     continue;
                 }
-                let key = (self.next(state, class), mask(&buffer));
+                let key = (self.next(state, class), next);
                 if !live.get(key.0 as usize).copied().unwrap_or(false) || ids.contains_key(&key) {
                     continue;
                 }
@@ -1184,6 +1282,42 @@ mod tests {
             let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
             let result = compare_with_algebra(&b.build(), &patterns, forbidden, 3);
             prop_assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
+        }
+
+        /// The bitmask positions of a short pattern make exactly the sets the sorted-list
+        /// positions make: the start, and every step from every reachable set on every class,
+        /// with the same named classes and the same accepting sets.
+        #[test]
+        fn small_positions_make_the_sets_positions_make(spec in pattern_strategy()) {
+            let mut b = Alphabet::builder();
+            b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
+            let alpha = b.build();
+            let pattern = [pattern_of(&spec.0, spec.1)];
+            let positions = Positions::compile(&alpha, &pattern).unwrap();
+            let small = SmallPositions::new(Positions::compile(&alpha, &pattern).unwrap()).unwrap();
+            let mask = |set: &[u32]| set.iter().fold(0u64, |m, &p| m | 1u64 << p);
+            let mut scratch = Scratch::default();
+            let start = positions.start(&mut scratch);
+            prop_assert_eq!(small.start, mask(&start));
+            let mut seen = vec![start];
+            let mut at = 0;
+            let mut next = Vec::new();
+            while let Some(set) = seen.get(at).cloned() {
+                at += 1;
+                let (mut named, mut named_small) = (Vec::new(), Vec::new());
+                positions.named_classes(&set, &mut named);
+                small.named_classes(mask(&set), &mut named_small);
+                prop_assert_eq!(&named, &named_small);
+                let ends = set.iter().any(|&p| matches!(positions.steps[p as usize], Step::End(_)));
+                prop_assert_eq!(ends, mask(&set) & small.end != 0);
+                for class in 0..u32::try_from(alpha.class_count()).unwrap() {
+                    positions.step(&mut scratch, &set, class, &mut next);
+                    prop_assert_eq!(small.step(mask(&set), class), mask(&next));
+                    if !next.is_empty() && !seen.contains(&next) {
+                        seen.push(next.clone());
+                    }
+                }
+            }
         }
     }
 
