@@ -74,7 +74,7 @@ impl Loaded {
     /// a second Block Public Access entry for an account, are dropped with a warning.
     pub fn merge(&mut self, other: Loaded) {
         let mut seen = self.index();
-        self.merge_with(other, &mut seen);
+        self.merge_with(other, None, &mut seen);
     }
 
     /// The position of each resource by ARN.
@@ -86,8 +86,14 @@ impl Loaded {
             .collect()
     }
 
-    /// [`Loaded::merge`] with the index of this one's resources kept up to date in `seen`.
-    fn merge_with(&mut self, other: Loaded, seen: &mut HashMap<String, usize>) {
+    /// [`Loaded::merge`] with the index of this one's resources kept up to date in `seen`;
+    /// `index` is `other`'s, when known.
+    fn merge_with(
+        &mut self,
+        other: Loaded,
+        index: Option<HashMap<String, usize>>,
+        seen: &mut HashMap<String, usize>,
+    ) {
         let Loaded {
             resources,
             account_public_access_blocks,
@@ -95,10 +101,16 @@ impl Loaded {
         } = other;
         self.warnings.extend(warnings);
         if self.resources.is_empty() {
-            // The first file: its resources are already unique; keep its vector.
-            seen.reserve(resources.len());
-            for (i, r) in resources.iter().enumerate() {
-                seen.entry(r.arn.clone()).or_insert(i);
+            // The first file: its resources are already unique; keep its vector and index.
+            match index {
+                Some(index) => *seen = index,
+                None => {
+                    seen.clear();
+                    seen.reserve(resources.len());
+                    for (i, r) in resources.iter().enumerate() {
+                        seen.entry(r.arn.clone()).or_insert(i);
+                    }
+                }
             }
             self.resources = resources;
         } else {
@@ -189,7 +201,8 @@ impl FileOut {
         self.skipped_deleted.get_or_insert((0, origin)).0 += 1;
     }
 
-    fn finish(mut self, file: &Path) -> Loaded {
+    /// What was read, and the position of each resource by ARN.
+    fn finish(mut self, file: &Path) -> (Loaded, HashMap<String, usize>) {
         let skipped = std::mem::take(&mut self.skipped_types);
         for (resource_type, (count, origin)) in skipped {
             self.warn(
@@ -215,7 +228,7 @@ impl FileOut {
         {
             self.warn(start_of(file), WarningKind::Empty);
         }
-        self.loaded
+        (self.loaded, self.seen)
     }
 }
 
@@ -274,7 +287,8 @@ pub fn read_paths<P: AsRef<Path>>(
         };
         for file in files {
             let bytes = read_file(&file, &mut budget, limits.max_total_bytes)?;
-            loaded.merge_with(read_bytes_with(&file, &bytes, limits)?, &mut seen);
+            let (other, index) = read_bytes_indexed(&file, &bytes, limits)?;
+            loaded.merge_with(other, Some(index), &mut seen);
         }
     }
     Ok(loaded)
@@ -378,11 +392,20 @@ pub fn read_bytes_with(
     bytes: &[u8],
     limits: ReadLimits,
 ) -> Result<Loaded, SourceError> {
+    read_bytes_indexed(file, bytes, limits).map(|(loaded, _)| loaded)
+}
+
+/// [`read_bytes_with`], with the position of each resource by ARN.
+fn read_bytes_indexed(
+    file: &Path,
+    bytes: &[u8],
+    limits: ReadLimits,
+) -> Result<(Loaded, HashMap<String, usize>), SourceError> {
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limits.max_total_bytes {
         return Err(too_large(file, limits.max_total_bytes));
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => read_str_with(file, text, limits),
+        Ok(text) => read_str_indexed(file, text, limits),
         Err(e) => {
             let valid = bytes
                 .get(..e.valid_up_to())
@@ -413,6 +436,15 @@ pub fn read_str(file: &Path, text: &str) -> Result<Loaded, SourceError> {
 /// # Errors
 /// The first problem, with its line and column.
 pub fn read_str_with(file: &Path, text: &str, limits: ReadLimits) -> Result<Loaded, SourceError> {
+    read_str_indexed(file, text, limits).map(|(loaded, _)| loaded)
+}
+
+/// [`read_str_with`], with the position of each resource by ARN.
+fn read_str_indexed(
+    file: &Path,
+    text: &str,
+    limits: ReadLimits,
+) -> Result<(Loaded, HashMap<String, usize>), SourceError> {
     if u64::try_from(text.len()).unwrap_or(u64::MAX) > limits.max_total_bytes {
         return Err(too_large(file, limits.max_total_bytes));
     }
