@@ -239,9 +239,12 @@ impl Alphabet {
 
     /// The class of a character that a literal uses; it must be listed.
     pub(crate) fn listed_class(&self, c: char) -> Result<usize, DomainError> {
-        self.chars
-            .binary_search(&c)
-            .map_err(|_| DomainError::NotInAlphabet { ch: c })
+        let class = self.class_of(c);
+        if class < self.chars.len() {
+            Ok(class)
+        } else {
+            Err(DomainError::NotInAlphabet { ch: c })
+        }
     }
 
     /// A character of the class, if the class has any.
@@ -342,16 +345,33 @@ impl AlphabetBuilder {
             .chain('A'..='Z')
             .chain((0x21..=u32::from(char::MAX)).filter_map(char::from_u32))
             .find(|c| chars.binary_search(c).is_err());
-        let rep = |class: usize| chars.get(class).copied().or(other);
-        let mut preference: Vec<usize> = (0..=chars.len())
-            .filter(|&class| rep(class).is_some())
-            .collect();
-        // Every class has its own representative, so the keys are distinct.
-        preference.sort_unstable_by_key(|&class| rep(class).map(|c| (niceness(c), c)));
-        let mut ascii = [0u32; 128];
-        for (b, slot) in (0u8..128).zip(ascii.iter_mut()) {
-            let class = chars.binary_search(&char::from(b)).unwrap_or(chars.len());
-            *slot = u32::try_from(class).unwrap_or(u32::MAX);
+        // Classes by (niceness, character) of their representatives, all distinct: for each
+        // niceness level, the listed characters of that level in order, with the other class's
+        // representative in its place among them.
+        let other_class = chars.len();
+        let mut preference: Vec<usize> = Vec::with_capacity(chars.len() + 1);
+        for level in 0..=MAX_NICENESS {
+            let mut other_pending = other.filter(|&o| niceness(o) == level);
+            for (class, &c) in chars.iter().enumerate() {
+                if niceness(c) != level {
+                    continue;
+                }
+                if other_pending.is_some_and(|o| o < c) {
+                    preference.push(other_class);
+                    other_pending = None;
+                }
+                preference.push(class);
+            }
+            if other_pending.is_some() {
+                preference.push(other_class);
+            }
+        }
+        // Unlisted ASCII characters are in the other class.
+        let mut ascii = [u32::try_from(other_class).unwrap_or(u32::MAX); 128];
+        for (class, &c) in chars.iter().enumerate() {
+            if let Some(slot) = ascii.get_mut(c as usize) {
+                *slot = u32::try_from(class).unwrap_or(u32::MAX);
+            }
         }
         Arc::new(Alphabet {
             chars,
@@ -362,6 +382,9 @@ impl AlphabetBuilder {
         })
     }
 }
+
+/// The least nice [`niceness`].
+const MAX_NICENESS: u8 = 5;
 
 /// How plausible a character looks in a witness (lower is nicer).
 fn niceness(c: char) -> u8 {
@@ -1177,4 +1200,46 @@ fn compile_token(
             Step::One(classes)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The witness preference is the classes sorted by the niceness, then the character,
+        /// of their representatives; every ASCII character maps to its own class or the
+        /// other class; listed characters are exactly those of a class of their own.
+        #[test]
+        fn an_alphabet_orders_and_indexes_its_classes(
+            chars in proptest::collection::vec(
+                prop_oneof![
+                    proptest::char::range('\u{0}', '\u{7f}'),
+                    proptest::char::range('\u{80}', '\u{3000}'),
+                ],
+                0..40,
+            ),
+        ) {
+            let mut builder = Alphabet::builder();
+            builder.chars(chars.iter().copied());
+            let a = builder.build();
+            let mut sorted = chars.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            prop_assert_eq!(a.chars(), sorted.as_slice());
+            let rep = |class: usize| a.representative(class).unwrap();
+            let mut expected: Vec<usize> = (0..a.class_count()).collect();
+            expected.sort_by_key(|&class| (niceness(rep(class)), rep(class)));
+            prop_assert_eq!(a.preference(), expected.as_slice());
+            for b in 0u8..128 {
+                let c = char::from(b);
+                let class = a.class_of(c);
+                prop_assert_eq!(class, sorted.binary_search(&c).unwrap_or(sorted.len()));
+                prop_assert_eq!(a.listed_class(c).is_ok(), sorted.contains(&c));
+            }
+        }
+    }
 }
