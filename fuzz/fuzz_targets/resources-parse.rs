@@ -5,7 +5,7 @@
 //! content. On error, the span and location must lie within the input and the message must
 //! print. On success, every resource's origin, every policy's origin and file offsets, and every
 //! policy error's position (in the policy text and in the file) must lie within their texts, and
-//! every warning must print.
+//! every warning must print, and every policy must be what its text reads as on its own.
 #![no_main]
 
 use keyhole_sources::read_bytes;
@@ -40,6 +40,9 @@ fn check(data: &[u8]) {
                     let p = named.policy;
                     assert!(p.origin.location.offset <= len);
                     assert!(p.file_offset(0) <= len);
+                    // However the policy was read (from the file's reading, for an object),
+                    // it is the policy its text reads as, with the same spans and errors.
+                    assert_eq!(p.parsed, keyhole_policy::parse_policy(&p.text));
                     if let Err(e) = &p.parsed {
                         assert!(
                             e.span.start <= e.span.end && e.span.end <= p.text.len(),
