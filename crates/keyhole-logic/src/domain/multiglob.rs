@@ -261,12 +261,21 @@ impl Positions {
     /// class), added to `out`.
     fn named_classes(&self, set: &[u32], out: &mut Vec<u32>) {
         for &p in set {
-            if let Some(Step::One(t) | Step::Run(t)) = self.steps.get(p as usize) {
-                match (t, t.named()) {
-                    (_, Some(cs)) => out.extend_from_slice(cs),
-                    (Take::AnyBut(x), None) => out.push(*x),
-                    _ => {}
-                }
+            if let Some(step) = self.steps.get(p as usize) {
+                step.add_named(out);
+            }
+        }
+    }
+}
+
+impl Step {
+    /// Adds the classes this step names (every other class behaves like the "other" class).
+    fn add_named(&self, out: &mut Vec<u32>) {
+        if let Step::One(t) | Step::Run(t) = self {
+            match (t, t.named()) {
+                (_, Some(cs)) => out.extend_from_slice(cs),
+                (Take::AnyBut(x), None) => out.push(*x),
+                _ => {}
             }
         }
     }
@@ -372,12 +381,8 @@ impl SmallPositions {
     /// As [`Positions::named_classes`].
     fn named_classes(&self, set: u64, out: &mut Vec<u32>) {
         for p in Self::bits(set) {
-            if let Some(Step::One(t) | Step::Run(t)) = self.steps.get(p) {
-                match (t, t.named()) {
-                    (_, Some(cs)) => out.extend_from_slice(cs),
-                    (Take::AnyBut(x), None) => out.push(*x),
-                    _ => {}
-                }
+            if let Some(step) = self.steps.get(p) {
+                step.add_named(out);
             }
         }
     }
@@ -1063,7 +1068,7 @@ impl StringAtoms {
 
     /// The atom of each value, reading the characters a value shares with the one before it
     /// only once (a list in sorted order, such as a service's actions, is a walk of its trie).
-    pub(crate) fn atoms_of_all(&self, values: &[String]) -> Vec<Option<usize>> {
+    fn atoms_of_all(&self, values: &[String]) -> Vec<Option<usize>> {
         let mut states: Vec<u32> = vec![0];
         let mut previous = "";
         values
