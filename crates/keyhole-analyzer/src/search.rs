@@ -19,7 +19,9 @@
 
 use std::collections::BTreeMap;
 
-use keyhole_logic::{Answer, CallerKind, Expr, PolicyKind, QueryOptions, Space, Witness};
+use keyhole_logic::{
+    Answer, CallerKind, ChoiceSearch, Choices, Expr, PolicyKind, QueryOptions, Space, Witness,
+};
 use keyhole_policy::Spanned;
 use keyhole_policy::condition::{BaseOperator, ConditionOperator};
 use keyhole_policy::{OneOrMany, Policy, Principal, PrincipalType};
@@ -305,12 +307,24 @@ pub fn external_access(
                 .filter_map(|(&l, d)| d.labels.get(l).map(|label| label.expr.clone())),
         )
     };
-    let emitted = minimal_cubes(&mut space, &base, &dims, limits)?;
     let mut kept: Vec<(Vec<usize>, Witness)> = Vec::new();
-    for (cube, uncovered) in maximal(emitted, &dims) {
-        match decide(space.solve(&uncovered))? {
-            Some(witness) => kept.push((cube, witness)),
-            None => return Err("internal: a finding's requests vanished".to_owned()),
+    match minimal_cubes(&mut space, &base, &dims, limits)? {
+        Cubes::Walked(mut choices) => {
+            let emitted = choices.found().iter().map(|c| (c.clone(), ())).collect();
+            for (cube, ()) in maximal(emitted, &dims) {
+                match decide(space.choice_witness(&mut choices, &cube))? {
+                    Some(witness) => kept.push((cube, witness)),
+                    None => return Err("internal: a finding's requests vanished".to_owned()),
+                }
+            }
+        }
+        Cubes::Stepwise(emitted) => {
+            for (cube, uncovered) in maximal(emitted, &dims) {
+                match decide(space.solve(&uncovered))? {
+                    Some(witness) => kept.push((cube, witness)),
+                    None => return Err("internal: a finding's requests vanished".to_owned()),
+                }
+            }
         }
     }
 
@@ -368,8 +382,7 @@ pub fn external_access(
     Ok(out)
 }
 
-/// The cubes the stratified search emits, before the reduction, each with the requests that
-/// make it a finding: the cubes `K` for which the policy allows some external request whose
+/// The cubes the stratified search emits, before the reduction: the cubes `K` for which the policy allows some external request whose
 /// label in every dimension `d` is `K[d]` but none of `K[d]`'s immediate refinements (its
 /// *own* requests in `d`).
 ///
@@ -380,9 +393,11 @@ pub fn external_access(
 /// asked here. The worklist does not descend below an emitted cube, but every cube below an
 /// emitted one is dropped by the reduction, and every cube with own requests that no other such
 /// cube lies above is reached (all cubes above it hold its requests and are not emitted). So
-/// after the reduction both give the same findings, and this one needs no worklist: a
-/// depth-first walk over the dimensions keeps the requests of a partial choice of labels and
-/// prunes it as soon as none is left. Each step is one conjunction of decision diagrams.
+/// after the reduction both give the same findings, and this one needs no worklist: every
+/// cube is found in one walk of `base`'s decision diagram ([`Space::choices`]), which also
+/// writes each finding's witness. When the labels read too many variables together for that
+/// walk, a depth-first walk over the dimensions asks one question per partial choice instead
+/// ([`stepwise_cubes`]); both give the same cubes and the same witnesses.
 ///
 /// # Errors
 /// The engine's reason for an undecided question; more than `limits.max_cubes` partial or
@@ -392,10 +407,41 @@ fn minimal_cubes(
     base: &Expr,
     dims: &[Dimension],
     limits: &SearchLimits,
-) -> Result<Vec<(Vec<usize>, Expr)>, String> {
-    // own[d][l]: the requests whose label in dimension `d` is `l` and none of its children.
-    let own: Vec<Vec<Expr>> = dims
-        .iter()
+) -> Result<Cubes, String> {
+    let own = own_requests(dims);
+    let too_many = || {
+        format!(
+            "budget: more than {} label combinations hold allowed external requests",
+            limits.max_cubes
+        )
+    };
+    // All cubes in one walk of `base`'s diagram; the step-by-step walk when the labels read
+    // too many variables together for it.
+    let choices = match space.choices(base, &own, limits.max_cubes)? {
+        ChoiceSearch::Found(choices) => choices,
+        ChoiceSearch::TooMany => return Err(too_many()),
+        ChoiceSearch::Unsupported => {
+            return stepwise_cubes(space, base, &own, limits).map(Cubes::Stepwise);
+        }
+    };
+    let cubes = choices.found();
+    // The budget counts what the step-by-step walk holds: every partial choice (the first `k`
+    // dimensions, for each `k`) that some cube extends.
+    let mut examined = 0usize;
+    for depth in 1..=dims.len() {
+        let mut prefixes: Vec<&[usize]> = cubes.iter().filter_map(|c| c.get(..depth)).collect();
+        prefixes.dedup();
+        examined += prefixes.len();
+    }
+    if examined > limits.max_cubes {
+        return Err(too_many());
+    }
+    Ok(Cubes::Walked(choices))
+}
+
+/// `own[d][l]`: the requests whose label in dimension `d` is `l` and none of its children.
+fn own_requests(dims: &[Dimension]) -> Vec<Vec<Expr>> {
+    dims.iter()
         .map(|dim| {
             dim.labels
                 .iter()
@@ -410,7 +456,26 @@ fn minimal_cubes(
                 })
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+/// The cubes of [`minimal_cubes`].
+enum Cubes {
+    /// Found in one walk, which also writes their witnesses.
+    Walked(Choices),
+    /// Found one question at a time, each with its requests.
+    Stepwise(Vec<(Vec<usize>, Expr)>),
+}
+
+/// [`minimal_cubes`] one question at a time: a depth-first walk over the dimensions keeps the
+/// requests of a partial choice of labels and prunes it as soon as none is left. Each step is
+/// one conjunction of decision diagrams.
+fn stepwise_cubes(
+    space: &mut Space,
+    base: &Expr,
+    own: &[Vec<Expr>],
+    limits: &SearchLimits,
+) -> Result<Vec<(Vec<usize>, Expr)>, String> {
     let mut found = Vec::new();
     // Depth-first, labels in index order, so the cubes come out in lexicographic order.
     let mut stack: Vec<(Vec<usize>, Expr)> = vec![(Vec::new(), base.clone())];
@@ -420,7 +485,7 @@ fn minimal_cubes(
             found.push((prefix, requests));
             continue;
         };
-        let last = prefix.len() + 1 == dims.len();
+        let last = prefix.len() + 1 == own.len();
         for (l, own_requests) in labels.iter().enumerate().rev() {
             // Each choice is tested before its diagram is built; the last dimension's diagrams
             // are built only for the findings kept.
@@ -1046,8 +1111,8 @@ mod tests {
         keyhole_policy::parse_policy(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
     }
 
-    /// The depth-first search over own requests finds exactly the worklist's findings, with
-    /// the same witness requests.
+    /// The walk over `base`'s diagram and the depth-first search over own requests find
+    /// exactly the worklist's findings, with the same witness requests.
     #[test]
     fn minimal_cubes_agree_with_the_worklist() {
         let target = Target {
@@ -1067,14 +1132,27 @@ mod tests {
                 continue;
             };
             let reference = maximal(worklist_cubes(&mut search), &search.dims);
-            let fast = maximal(
-                minimal_cubes(&mut search.space, &search.base, &search.dims, &limits).unwrap(),
+            let own = own_requests(&search.dims);
+            let stepwise = maximal(
+                stepwise_cubes(&mut search.space, &search.base, &own, &limits).unwrap(),
+                &search.dims,
+            );
+            let Cubes::Walked(mut choices) =
+                minimal_cubes(&mut search.space, &search.base, &search.dims, &limits).unwrap()
+            else {
+                panic!("the walk does not take {policy:?}");
+            };
+            let walked = maximal(
+                choices.found().iter().map(|c| (c.clone(), ())).collect(),
                 &search.dims,
             );
             let cubes = |found: &[(Vec<usize>, Expr)]| -> BTreeSet<Vec<usize>> {
                 found.iter().map(|(c, _)| c.clone()).collect()
             };
-            assert_eq!(cubes(&reference), cubes(&fast), "{policy:?}");
+            assert_eq!(cubes(&reference), cubes(&stepwise), "{policy:?}");
+            let walked_cubes: BTreeSet<Vec<usize>> =
+                walked.iter().map(|(c, ())| c.clone()).collect();
+            assert_eq!(cubes(&reference), walked_cubes, "{policy:?}");
             let witnesses = |found: &[(Vec<usize>, Expr)], space: &mut Space| {
                 let mut w: Vec<(Vec<usize>, String)> = found
                     .iter()
@@ -1084,7 +1162,17 @@ mod tests {
                 w
             };
             let expected = witnesses(&reference, &mut search.space);
-            assert_eq!(expected, witnesses(&fast, &mut search.space));
+            assert_eq!(expected, witnesses(&stepwise, &mut search.space));
+            let mut from_walk: Vec<(Vec<usize>, String)> = walked
+                .iter()
+                .map(|(c, ())| {
+                    let w = search.space.choice_witness(&mut choices, c);
+                    (c.clone(), format!("{w:?}"))
+                })
+                .collect();
+            from_walk.sort();
+            assert_eq!(expected, from_walk, "{policy:?}");
+            let fast = walked;
             findings += fast.len();
         }
         assert!(

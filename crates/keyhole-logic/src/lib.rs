@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod atoms;
+mod choices;
 mod compare;
 mod domain;
 mod encode;
@@ -68,6 +69,7 @@ mod query;
 pub mod smtlib;
 mod space;
 
+pub use choices::{ChoiceSearch, Choices};
 pub use compare::{Comparison, Relation, compare};
 pub use domain::date::{DateSet, Timestamp};
 pub use domain::finite::{Finite, FiniteSet};

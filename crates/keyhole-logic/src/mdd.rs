@@ -64,7 +64,7 @@ impl Mdd {
     }
 
     /// The children of a node (none for the terminals).
-    fn kids_of(&self, id: NodeId) -> &[NodeId] {
+    pub(crate) fn kids_of(&self, id: NodeId) -> &[NodeId] {
         let id = id as usize;
         match (self.starts.get(id), self.starts.get(id + 1)) {
             (Some(&from), Some(&to)) => self.kids.get(from..to).unwrap_or(&[]),
@@ -73,7 +73,7 @@ impl Mdd {
     }
 
     /// The variable a node tests (`usize::MAX` for terminals, so they sort last).
-    fn var_of(&self, id: NodeId) -> usize {
+    pub(crate) fn var_of(&self, id: NodeId) -> usize {
         self.vars.get(id as usize).copied().unwrap_or(usize::MAX)
     }
 
@@ -234,6 +234,22 @@ impl Mdd {
                 }
             }
         }
+    }
+
+    /// The variables tested by the diagram of `root`, in order.
+    pub(crate) fn support(&self, root: NodeId) -> Vec<usize> {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![root];
+        let mut vars = Vec::new();
+        while let Some(node) = stack.pop() {
+            if node > TRUE && seen.insert(node) {
+                vars.push(self.var_of(node));
+                stack.extend_from_slice(self.kids_of(node));
+            }
+        }
+        vars.sort_unstable();
+        vars.dedup();
+        vars
     }
 
     /// Whether the assignment `atoms` (one atom per variable) satisfies the function.

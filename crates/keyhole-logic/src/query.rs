@@ -405,7 +405,6 @@ pub(crate) fn solve_compiled(
     mdd: &Mdd,
     root: NodeId,
 ) -> Result<Option<Witness>, String> {
-    let restriction = &options.restriction;
     let Some(path) = mdd.path(root) else {
         return Ok(None);
     };
@@ -416,8 +415,20 @@ pub(crate) fn solve_compiled(
         }
     }
     debug_assert!(mdd.eval(root, &choice));
+    witness_of_choice(enc, options, compiled, &choice).map(Some)
+}
+
+/// The witness request of one atom per diagram variable, a path to *true* of a query's
+/// diagram.
+pub(crate) fn witness_of_choice(
+    enc: &Encoder,
+    options: &QueryOptions,
+    compiled: &Compiled,
+    choice: &[usize],
+) -> Result<Witness, String> {
+    let restriction = &options.restriction;
     let witness = compiled
-        .witness(enc, &choice, &mut BTreeMap::new())?
+        .witness(enc, choice, &mut BTreeMap::new())?
         .ok_or_else(|| "internal: a satisfiable query yielded no witness".to_owned())?;
     let witness = match (&restriction.principal, options.kind) {
         (Some(principal), PolicyKind::Identity) => Witness {
@@ -427,7 +438,7 @@ pub(crate) fn solve_compiled(
         },
         _ => witness,
     };
-    Ok(Some(witness))
+    Ok(witness)
 }
 
 impl Compiled {
@@ -471,6 +482,11 @@ impl Compiled {
         let is_multi = mdd.literal(layout.index, &is_multi)?;
         let on_multi = mdd.and(is_multi, elements)?;
         mdd.or(single, on_multi)
+    }
+
+    /// Per diagram variable, its number of values.
+    pub(crate) fn widths(&self) -> &[usize] {
+        &self.widths
     }
 
     pub(crate) fn diagram(&self, mdd: &mut Mdd, f: &Formula) -> Result<NodeId, crate::mdd::Budget> {

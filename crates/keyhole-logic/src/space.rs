@@ -21,6 +21,7 @@ use std::sync::Arc;
 use keyhole_policy::condition::ConditionOperator;
 use keyhole_policy::{Policy, Principal};
 
+use crate::choices::{ChoiceSearch, Choices};
 use crate::encode::{Encoder, Formula, PrincipalKind, SetExpr, Test, Var};
 use crate::mdd::{Mdd, NodeId};
 use crate::query::{Answer, Compiled, PolicyKind, QueryOptions, prepare, solve_compiled};
@@ -379,6 +380,66 @@ impl Space {
         };
         let other = compiled.diagram(mdd, &b.0).map_err(budget)?;
         Ok(mdd.meets(root, other))
+    }
+
+    /// The choices of one constraint per group (`groups[g][i]`: alternative `i` of group `g`)
+    /// that some request satisfying `base` (and the restriction) meets, in one walk of
+    /// `base`'s diagram instead of a question per choice (see [`ChoiceSearch`]). At most `limit`
+    /// choices are collected, and at most `limit` partial ones at any step.
+    ///
+    /// # Errors
+    /// A budget, or a construct that is not decided exactly.
+    pub fn choices(
+        &mut self,
+        base: &Expr,
+        groups: &[Vec<Expr>],
+        limit: usize,
+    ) -> Result<ChoiceSearch, String> {
+        let Some(root) = self.diagram_of(base)? else {
+            return Ok(ChoiceSearch::Unsupported);
+        };
+        let Some((generation, compiled, mdd)) = self.compiled.as_mut() else {
+            return Err(NOT_COMPILED.to_owned());
+        };
+        let mut roots = Vec::with_capacity(groups.len());
+        for alternatives in groups {
+            let mut nodes = Vec::with_capacity(alternatives.len());
+            for alternative in alternatives {
+                nodes.push(compiled.diagram(mdd, &alternative.0).map_err(budget)?);
+            }
+            roots.push(nodes);
+        }
+        Ok(crate::choices::choices(
+            mdd,
+            compiled.widths(),
+            root,
+            roots,
+            limit,
+            *generation,
+        ))
+    }
+
+    /// A request satisfying `choices`' constraint that meets the alternatives of `choice`: the
+    /// witness [`Space::solve`] gives for their conjunction, without building it.
+    pub fn choice_witness(&mut self, choices: &mut Choices, choice: &[usize]) -> Answer {
+        let Some((generation, compiled, mdd)) = self.compiled.as_ref() else {
+            return Answer::Unknown(NOT_COMPILED.to_owned());
+        };
+        if *generation != choices.generation {
+            return Answer::Unknown(
+                "internal: the space changed since its choices were found".to_owned(),
+            );
+        }
+        match crate::choices::smallest_path(mdd, choices, choice) {
+            Ok(Some(path)) => {
+                match crate::query::witness_of_choice(&self.enc, &self.options, compiled, &path) {
+                    Ok(w) => Answer::Yes(w),
+                    Err(reason) => Answer::Unknown(reason),
+                }
+            }
+            Ok(None) => Answer::No,
+            Err(reason) => Answer::Unknown(reason),
+        }
     }
 
     fn solve_inner(&mut self, expr: &Expr) -> Result<Option<crate::Witness>, String> {

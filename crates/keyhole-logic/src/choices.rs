@@ -1,0 +1,519 @@
+//! Which combinations of alternatives meet a constraint, in one walk of its decision diagram.
+//!
+//! The findings search asks, for every *choice* `K` of one alternative per group (one label
+//! per dimension), whether `base ∧ ⋀_g alt[g][K[g]]` holds for some request. Asked choice by
+//! choice, that is a conjunction of diagrams per step of a depth-first walk over the groups.
+//! Here it is answered for all choices at once: each group's alternatives read a few diagram
+//! variables (its *support*); groups reading a common variable are merged into one *block*;
+//! and one walk of `base`'s diagram, variable by variable, collects at every node the set of
+//! choices — over the blocks the rest of the path assigns — that some path below meets. When a
+//! block's last variable is assigned, the block's variables are fixed, so the alternatives of
+//! its groups that hold are known: that block's part of the choice is their product.
+//!
+//! Every path of a diagram holds some request (ENGINE.md §4: atoms are non-empty and a node
+//! never has only *false* below), so a choice is collected exactly when some request of `base`
+//! meets all its alternatives. The same sets give each choice's witness without building its
+//! conjunction: the smallest atom, variable by variable, below which the choice is still
+//! collected — the path [`Mdd::path`] takes in the conjunction's diagram.
+//!
+//! Choices are packed into a `u128`, the first group in the highest bits, so that the sorted
+//! set is in lexicographic order.
+
+use std::rc::Rc;
+
+use crate::domain::glob::FastMap;
+use crate::mdd::{FALSE, Mdd, NodeId, TRUE};
+
+/// The most assignments of one block's variables the walk tabulates; a block reading more
+/// together is left to the caller's step-by-step questions.
+const MAX_BLOCK_ASSIGNMENTS: usize = 4_096;
+
+/// What [`crate::Space::choices`] found.
+#[derive(Debug)]
+pub enum ChoiceSearch {
+    /// The choices that meet the constraint.
+    Found(Choices),
+    /// More than the limit: of choices, or of partial choices at one step of the walk. When
+    /// every request meets some alternative of every group (as a dimension's labels and their
+    /// refinements do), a partial choice always extends to a whole one, so this means more
+    /// than the limit of choices.
+    TooMany,
+    /// The alternatives read too many variables together (or the choices do not fit the
+    /// packing); ask choice by choice instead.
+    Unsupported,
+}
+
+/// The choices (one alternative index per group) that meet a constraint, in lexicographic
+/// order, with what it takes to write each one's witness ([`crate::Space::choice_witness`]).
+#[derive(Debug)]
+pub struct Choices {
+    found: Vec<Vec<usize>>,
+    pub(crate) walk: Box<Walk>,
+    /// The constraint's diagram.
+    pub(crate) base: NodeId,
+    /// The compiled space it belongs to (the number of tests compiled).
+    pub(crate) generation: usize,
+}
+
+impl Choices {
+    /// The choices, in lexicographic order.
+    #[must_use]
+    pub fn found(&self) -> &[Vec<usize>] {
+        &self.found
+    }
+}
+
+/// A set of groups whose alternatives read common variables.
+#[derive(Debug)]
+struct Block {
+    /// Its diagram variables, in order.
+    vars: Vec<usize>,
+    /// Its groups.
+    groups: Vec<usize>,
+    /// Its groups' fields of a packed choice.
+    mask: u128,
+}
+
+/// The walk's fixed data and memos.
+#[derive(Debug)]
+pub(crate) struct Walk {
+    widths: Vec<usize>,
+    /// Per group, per alternative, its diagram.
+    roots: Vec<Vec<NodeId>>,
+    blocks: Vec<Block>,
+    /// Per diagram variable, its block.
+    block_of: Vec<Option<usize>>,
+    /// Per block, its last variable.
+    last: Vec<usize>,
+    /// Per group, where its index sits in a packed choice, and its field's mask (unshifted).
+    fields: Vec<(u32, u128)>,
+    limit: usize,
+    memo: FastMap<(usize, NodeId, Vec<u32>), Rc<Vec<u128>>>,
+    /// Per block and assignment of its variables, the packed products of the alternatives
+    /// that hold.
+    tables: FastMap<(usize, Vec<u32>), Rc<Vec<u128>>>,
+    /// A whole assignment, for evaluating alternatives.
+    scratch: Vec<usize>,
+}
+
+/// More than the limit.
+struct TooMany;
+
+impl Walk {
+    /// The atoms variable `var` may take below `node`, each with the node it leads to.
+    fn kids(&self, mdd: &Mdd, var: usize, node: NodeId) -> Vec<NodeId> {
+        let width = self.widths.get(var).copied().unwrap_or(0);
+        if mdd.var_of(node) == var {
+            (0..width)
+                .map(|atom| mdd.kids_of(node).get(atom).copied().unwrap_or(FALSE))
+                .collect()
+        } else {
+            vec![node; width]
+        }
+    }
+
+    /// The choices over the blocks not yet closed before variable `var` that some path from
+    /// `node` meets, given `open`: the atoms already taken by the variables (before `var`) of
+    /// the blocks still open, in variable order.
+    fn collect(
+        &mut self,
+        mdd: &Mdd,
+        var: usize,
+        node: NodeId,
+        open: &[u32],
+    ) -> Result<Rc<Vec<u128>>, TooMany> {
+        if node == FALSE {
+            return Ok(Rc::new(Vec::new()));
+        }
+        if var >= self.widths.len() {
+            // Past the last variable: `node` is *true*.
+            return Ok(Rc::new(if node == TRUE { vec![0] } else { Vec::new() }));
+        }
+        let block = self.block_of.get(var).copied().flatten();
+        if block.is_none() && mdd.var_of(node) != var {
+            return self.collect(mdd, var + 1, node, open);
+        }
+        let key = (var, node, open.to_vec());
+        if let Some(known) = self.memo.get(&key) {
+            return Ok(Rc::clone(known));
+        }
+        let kids = self.kids(mdd, var, node);
+        let mut out: Vec<u128> = Vec::new();
+        for (atom, &kid) in kids.iter().enumerate() {
+            if kid == FALSE {
+                continue;
+            }
+            match self.step(mdd, var, block, open, atom)? {
+                Step::Free => out.extend(self.collect(mdd, var + 1, kid, open)?.iter()),
+                Step::Open(taken) => out.extend(self.collect(mdd, var + 1, kid, &taken)?.iter()),
+                Step::Close(table, rest) => {
+                    if table.is_empty() {
+                        continue;
+                    }
+                    let below = self.collect(mdd, var + 1, kid, &rest)?;
+                    if table.len().saturating_mul(below.len()) > self.limit {
+                        return Err(TooMany);
+                    }
+                    for &t in table.iter() {
+                        out.extend(below.iter().map(|&s| s | t));
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        if out.len() > self.limit {
+            return Err(TooMany);
+        }
+        let out = Rc::new(out);
+        self.memo.insert(key, Rc::clone(&out));
+        Ok(out)
+    }
+
+    /// What taking `atom` for variable `var` (of `block`) does to the open atoms.
+    fn step(
+        &mut self,
+        mdd: &Mdd,
+        var: usize,
+        block: Option<usize>,
+        open: &[u32],
+        atom: usize,
+    ) -> Result<Step, TooMany> {
+        let Some(b) = block else {
+            return Ok(Step::Free);
+        };
+        let atom = u32::try_from(atom).map_err(|_| TooMany)?;
+        let mut taken = open.to_vec();
+        taken.push(atom);
+        if self.last.get(b) != Some(&var) {
+            return Ok(Step::Open(taken));
+        }
+        let (mine, rest) = self.split_open(b, var, &taken);
+        let table = self.table(mdd, b, &mine)?;
+        Ok(Step::Close(table, rest))
+    }
+
+    /// Block `b`'s atoms (it closes at `var`) and the other open blocks' atoms, out of
+    /// `taken`: the atoms of the open blocks' variables up to `var`, in variable order.
+    fn split_open(&self, b: usize, var: usize, taken: &[u32]) -> (Vec<u32>, Vec<u32>) {
+        let open_vars = (0..=var).filter(|&v| {
+            self.block_of
+                .get(v)
+                .copied()
+                .flatten()
+                .is_some_and(|other| other == b || self.last.get(other).is_some_and(|&l| l > var))
+        });
+        let mut mine = Vec::new();
+        let mut rest = Vec::new();
+        for (v, &atom) in open_vars.zip(taken) {
+            if self.block_of.get(v).copied().flatten() == Some(b) {
+                mine.push(atom);
+            } else {
+                rest.push(atom);
+            }
+        }
+        (mine, rest)
+    }
+
+    /// The packed products of the alternatives of block `b`'s groups that hold when its
+    /// variables take `atoms`.
+    fn table(&mut self, mdd: &Mdd, b: usize, atoms: &[u32]) -> Result<Rc<Vec<u128>>, TooMany> {
+        let key = (b, atoms.to_vec());
+        if let Some(known) = self.tables.get(&key) {
+            return Ok(Rc::clone(known));
+        }
+        let Some(block) = self.blocks.get(b) else {
+            return Ok(Rc::new(Vec::new()));
+        };
+        for (&v, &atom) in block.vars.iter().zip(atoms) {
+            if let Some(slot) = self.scratch.get_mut(v) {
+                *slot = atom as usize;
+            }
+        }
+        let mut products = vec![0u128];
+        for &g in &block.groups {
+            let (Some(roots), Some(&(shift, _))) = (self.roots.get(g), self.fields.get(g)) else {
+                continue;
+            };
+            let holding: Vec<u128> = roots
+                .iter()
+                .zip(0u128..)
+                .filter(|&(&root, _)| mdd.eval(root, &self.scratch))
+                .map(|(_, i)| i << shift)
+                .collect();
+            let mut next = Vec::with_capacity(products.len() * holding.len());
+            for &p in &products {
+                next.extend(holding.iter().map(|&h| p | h));
+            }
+            if next.len() > self.limit {
+                return Err(TooMany);
+            }
+            products = next;
+        }
+        products.sort_unstable();
+        let products = Rc::new(products);
+        self.tables.insert(key, Rc::clone(&products));
+        Ok(products)
+    }
+
+    /// The fields of the blocks that close at `var` or later.
+    fn mask_from(&self, var: usize) -> u128 {
+        self.blocks
+            .iter()
+            .zip(&self.last)
+            .filter(|&(_, &last)| last >= var)
+            .fold(0, |mask, (block, _)| mask | block.mask)
+    }
+
+    /// Whether some path from `node` at `var` (given `open`) meets `target`'s alternatives.
+    fn reaches(
+        &mut self,
+        mdd: &Mdd,
+        var: usize,
+        node: NodeId,
+        open: &[u32],
+        target: u128,
+    ) -> Result<bool, TooMany> {
+        let wanted = target & self.mask_from(var);
+        Ok(self
+            .collect(mdd, var, node, open)?
+            .binary_search(&wanted)
+            .is_ok())
+    }
+
+    /// The smallest assignment (one atom per diagram variable, compared variable by
+    /// variable) on a path from `root` that meets `target`'s alternatives; `None` if none does.
+    fn smallest(
+        &mut self,
+        mdd: &Mdd,
+        root: NodeId,
+        target: u128,
+    ) -> Result<Option<Vec<usize>>, TooMany> {
+        let mut choice = vec![0usize; self.widths.len()];
+        let mut node = root;
+        let mut open: Vec<u32> = Vec::new();
+        if !self.reaches(mdd, 0, node, &open, target)? {
+            return Ok(None);
+        }
+        for var in 0..self.widths.len() {
+            let block = self.block_of.get(var).copied().flatten();
+            if block.is_none() && mdd.var_of(node) != var {
+                // Any atom will do: the first.
+                continue;
+            }
+            let kids = self.kids(mdd, var, node);
+            let mut taken = None;
+            for (atom, &kid) in kids.iter().enumerate() {
+                if kid == FALSE {
+                    continue;
+                }
+                let (fits, next_open) = match self.step(mdd, var, block, &open, atom)? {
+                    Step::Free => (true, open.clone()),
+                    Step::Open(next) => (true, next),
+                    Step::Close(table, rest) => {
+                        let b = block.and_then(|b| self.blocks.get(b)).map_or(0, |b| b.mask);
+                        (table.binary_search(&(target & b)).is_ok(), rest)
+                    }
+                };
+                if fits && self.reaches(mdd, var + 1, kid, &next_open, target)? {
+                    taken = Some((atom, kid, next_open));
+                    break;
+                }
+            }
+            let Some((atom, kid, next_open)) = taken else {
+                return Ok(None);
+            };
+            if let Some(slot) = choice.get_mut(var) {
+                *slot = atom;
+            }
+            node = kid;
+            open = next_open;
+        }
+        Ok(Some(choice))
+    }
+
+    /// A choice packed (`None` if an index does not fit its field).
+    fn pack(&self, choice: &[usize]) -> Option<u128> {
+        if choice.len() != self.fields.len() {
+            return None;
+        }
+        choice
+            .iter()
+            .zip(&self.fields)
+            .try_fold(0u128, |packed, (&i, &(shift, mask))| {
+                let i = u128::try_from(i).ok().filter(|&i| i <= mask)?;
+                Some(packed | (i << shift))
+            })
+    }
+}
+
+/// What taking an atom does.
+enum Step {
+    /// The variable belongs to no block.
+    Free,
+    /// The block stays open: the open atoms with this one.
+    Open(Vec<u32>),
+    /// The block closes: its alternatives' products, and the other blocks' open atoms.
+    Close(Rc<Vec<u128>>, Vec<u32>),
+}
+
+/// The choices of one alternative per group (`roots[g][i]`: alternative `i` of group `g`)
+/// that meet `base`; see [`ChoiceSearch`].
+pub(crate) fn choices(
+    mdd: &Mdd,
+    widths: &[usize],
+    base: NodeId,
+    roots: Vec<Vec<NodeId>>,
+    limit: usize,
+    generation: usize,
+) -> ChoiceSearch {
+    // Where each group's index sits: the first group in the highest bits.
+    let mut fields = Vec::with_capacity(roots.len());
+    let mut used = 0u32;
+    for alternatives in &roots {
+        let largest = alternatives.len().max(2) - 1;
+        let bits = usize::BITS - largest.leading_zeros();
+        used += bits;
+        let Some(shift) = 128u32.checked_sub(used) else {
+            return ChoiceSearch::Unsupported;
+        };
+        fields.push((shift, (1u128 << bits) - 1));
+    }
+    // Blocks: groups whose supports share a variable, merged.
+    let mut block_of: Vec<Option<usize>> = vec![None; widths.len()];
+    let mut blocks: Vec<Block> = Vec::new();
+    // Groups reading no variable: their alternatives are constants.
+    let mut constant = vec![0u128];
+    for (g, alternatives) in roots.iter().enumerate() {
+        let mut vars: Vec<usize> = alternatives.iter().flat_map(|&r| mdd.support(r)).collect();
+        vars.sort_unstable();
+        vars.dedup();
+        let Some(&(shift, field)) = fields.get(g) else {
+            continue;
+        };
+        if vars.is_empty() {
+            let holding: Vec<u128> = alternatives
+                .iter()
+                .zip(0u128..)
+                .filter(|&(&r, _)| r == TRUE)
+                .map(|(_, i)| i << shift)
+                .collect();
+            constant = constant
+                .iter()
+                .flat_map(|&c| holding.iter().map(move |&h| c | h))
+                .collect();
+            continue;
+        }
+        let mut touched: Vec<usize> = vars
+            .iter()
+            .filter_map(|&v| block_of.get(v).copied().flatten())
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let mut block = Block {
+            vars,
+            groups: vec![g],
+            mask: field << shift,
+        };
+        // Absorb the blocks it touches (highest index first, so indices stay valid).
+        for &t in touched.iter().rev() {
+            if t < blocks.len() {
+                let other = blocks.remove(t);
+                block.vars.extend(other.vars);
+                block.groups.extend(other.groups);
+                block.mask |= other.mask;
+            }
+        }
+        block.vars.sort_unstable();
+        block.vars.dedup();
+        block.groups.sort_unstable();
+        blocks.push(block);
+        block_of.iter_mut().for_each(|b| *b = None);
+        for (i, block) in blocks.iter().enumerate() {
+            for &v in &block.vars {
+                if let Some(slot) = block_of.get_mut(v) {
+                    *slot = Some(i);
+                }
+            }
+        }
+    }
+    for block in &blocks {
+        let assignments = block.vars.iter().try_fold(1usize, |acc, &v| {
+            acc.checked_mul(widths.get(v).copied().unwrap_or(1))
+                .filter(|&n| n <= MAX_BLOCK_ASSIGNMENTS)
+        });
+        if assignments.is_none() {
+            return ChoiceSearch::Unsupported;
+        }
+    }
+    let last = blocks
+        .iter()
+        .map(|b| b.vars.last().copied().unwrap_or(0))
+        .collect();
+    let mut walk = Walk {
+        widths: widths.to_vec(),
+        roots,
+        blocks,
+        block_of,
+        last,
+        fields,
+        limit,
+        memo: FastMap::default(),
+        tables: FastMap::default(),
+        scratch: vec![0; widths.len()],
+    };
+    let Ok(reached) = walk.collect(mdd, 0, base, &[]) else {
+        return ChoiceSearch::TooMany;
+    };
+    let mut packed: Vec<u128> = Vec::new();
+    for &c in &constant {
+        packed.extend(reached.iter().map(|&r| r | c));
+    }
+    packed.sort_unstable();
+    packed.dedup();
+    if packed.len() > limit {
+        return ChoiceSearch::TooMany;
+    }
+    let found = packed
+        .iter()
+        .map(|&p| {
+            walk.fields
+                .iter()
+                .map(|&(shift, mask)| usize::try_from((p >> shift) & mask).unwrap_or(usize::MAX))
+                .collect()
+        })
+        .collect();
+    ChoiceSearch::Found(Choices {
+        found,
+        walk: Box::new(walk),
+        base,
+        generation,
+    })
+}
+
+/// The smallest path of `choices.base` that meets `choice`'s alternatives (one atom per
+/// diagram variable); `None` if none does. `Err` for a walk past its limit.
+pub(crate) fn smallest_path(
+    mdd: &Mdd,
+    choices: &mut Choices,
+    choice: &[usize],
+) -> Result<Option<Vec<usize>>, String> {
+    let Some(target) = choices.walk.pack(choice) else {
+        return Ok(None);
+    };
+    // A group without variables holds its chosen alternative everywhere or nowhere.
+    for ((&i, roots), _) in choice
+        .iter()
+        .zip(&choices.walk.roots)
+        .zip(&choices.walk.fields)
+    {
+        if roots.iter().all(|&r| mdd.support(r).is_empty()) && roots.get(i).copied() != Some(TRUE) {
+            return Ok(None);
+        }
+    }
+    let base = choices.base;
+    choices
+        .walk
+        .smallest(mdd, base, target)
+        .map_err(|TooMany| format!("budget: more than {} choices", choices.walk.limit))
+}
