@@ -260,12 +260,7 @@ impl Search {
 /// Access Analyzer's reduction: the cubes no other cube of `cubes` strictly covers (a finding
 /// subsumed by another single finding is dropped), in their order.
 fn maximal<T>(cubes: Vec<(Vec<usize>, T)>, dims: &[Dimension]) -> Vec<(Vec<usize>, T)> {
-    let covers = |a: &[usize], b: &[usize]| -> bool {
-        a.iter()
-            .zip(b)
-            .zip(dims)
-            .all(|((&x, &y), d)| d.below.get(x).and_then(|row| row.get(y)).copied() == Some(true))
-    };
+    let covers = |a: &[usize], b: &[usize]| covered(a, b, dims);
     let dominated: Vec<bool> = cubes
         .iter()
         .map(|(cube, _)| {
@@ -280,6 +275,14 @@ fn maximal<T>(cubes: Vec<(Vec<usize>, T)>, dims: &[Dimension]) -> Vec<(Vec<usize
         .filter(|(_, d)| !d)
         .map(|(c, _)| c)
         .collect()
+}
+
+/// Whether cube `a` lies inside cube `b`: in every dimension, `a`'s label is below `b`'s.
+fn covered(a: &[usize], b: &[usize], dims: &[Dimension]) -> bool {
+    a.iter()
+        .zip(b)
+        .zip(dims)
+        .all(|((&x, &y), d)| d.below.get(x).and_then(|row| row.get(y)).copied() == Some(true))
 }
 
 /// The external access `policy` grants on `target`, outside `zone`.
@@ -307,36 +310,45 @@ pub fn external_access(
                 .filter_map(|(&l, d)| d.labels.get(l).map(|label| label.expr.clone())),
         )
     };
-    let mut kept: Vec<(Vec<usize>, Witness)> = Vec::new();
+    // Each finding's cube, witness and the catalog actions its requests reach.
+    let mut kept: Vec<(Vec<usize>, Witness, Vec<bool>)> = Vec::new();
     match minimal_cubes(&mut space, &base, &dims, limits)? {
         Cubes::Walked(mut choices) => {
-            let emitted = choices.found().iter().map(|c| (c.clone(), ())).collect();
+            let found = choices.found().to_vec();
+            let emitted = found.iter().map(|c| (c.clone(), ())).collect();
             for (cube, ()) in maximal(emitted, &dims) {
-                match decide(space.choice_witness(&mut choices, &cube))? {
-                    Some(witness) => kept.push((cube, witness)),
-                    None => return Err("internal: a finding's requests vanished".to_owned()),
-                }
+                let Some(witness) = decide(space.choice_witness(&mut choices, &cube))? else {
+                    return Err("internal: a finding's requests vanished".to_owned());
+                };
+                // The requests inside a cube are those of the cubes found below it.
+                let below: Vec<&[usize]> = found
+                    .iter()
+                    .filter(|other| covered(other, &cube, &dims))
+                    .map(Vec::as_slice)
+                    .collect();
+                let reached = space.choice_actions(&mut choices, &below, &target.actions)?;
+                kept.push((cube, witness, reached));
             }
         }
         Cubes::Stepwise(emitted) => {
             for (cube, uncovered) in maximal(emitted, &dims) {
-                match decide(space.solve(&uncovered))? {
-                    Some(witness) => kept.push((cube, witness)),
-                    None => return Err("internal: a finding's requests vanished".to_owned()),
-                }
+                let Some(witness) = decide(space.solve(&uncovered))? else {
+                    return Err("internal: a finding's requests vanished".to_owned());
+                };
+                let inside = base.clone().and(cube_expr(&cube, &dims));
+                let reached = space.actions_reached(&inside, &target.actions)?;
+                kept.push((cube, witness, reached));
             }
         }
     }
 
     let mut out = Vec::new();
-    for (cube, witness) in &kept {
-        let inside = base.clone().and(cube_expr(cube, &dims));
-        let reached = space.actions_reached(&inside, &target.actions)?;
+    for (cube, witness, reached) in &kept {
         let mut actions: Vec<String> = target
             .actions
             .iter()
             .zip(reached)
-            .filter(|(_, r)| *r)
+            .filter(|(_, r)| **r)
             .map(|(a, _)| a.clone())
             .collect();
         if actions.is_empty() {

@@ -87,6 +87,8 @@ pub(crate) struct Walk {
     last: Vec<usize>,
     /// Per group, where its index sits in a packed choice, and its field's mask (unshifted).
     fields: Vec<(u32, u128)>,
+    /// Per group reading no variable, the alternatives that hold everywhere.
+    constants: Vec<Option<Vec<bool>>>,
     limit: usize,
     memo: FastMap<(usize, NodeId, Vec<u32>), Rc<Vec<u128>>>,
     /// Per block and assignment of its variables, the packed products of the alternatives
@@ -94,6 +96,8 @@ pub(crate) struct Walk {
     tables: FastMap<(usize, Vec<u32>), Rc<Vec<u128>>>,
     /// A whole assignment, for evaluating alternatives.
     scratch: Vec<usize>,
+    /// Per variable and packed choice, the atoms its paths take.
+    taken: FastMap<(usize, u128), Rc<Vec<bool>>>,
 }
 
 /// More than the limit.
@@ -307,14 +311,7 @@ impl Walk {
                 if kid == FALSE {
                     continue;
                 }
-                let (fits, next_open) = match self.step(mdd, var, block, &open, atom)? {
-                    Step::Free => (true, open.clone()),
-                    Step::Open(next) => (true, next),
-                    Step::Close(table, rest) => {
-                        let b = block.and_then(|b| self.blocks.get(b)).map_or(0, |b| b.mask);
-                        (table.binary_search(&(target & b)).is_ok(), rest)
-                    }
-                };
+                let (fits, next_open) = self.fits(mdd, var, block, &open, atom, target)?;
                 if fits && self.reaches(mdd, var + 1, kid, &next_open, target)? {
                     taken = Some((atom, kid, next_open));
                     break;
@@ -330,6 +327,73 @@ impl Walk {
             open = next_open;
         }
         Ok(Some(choice))
+    }
+
+    /// Whether taking `atom` for variable `var` (of `block`) keeps `target`'s alternatives of
+    /// a block it closes, and the open atoms after it.
+    fn fits(
+        &mut self,
+        mdd: &Mdd,
+        var: usize,
+        block: Option<usize>,
+        open: &[u32],
+        atom: usize,
+        target: u128,
+    ) -> Result<(bool, Vec<u32>), TooMany> {
+        Ok(match self.step(mdd, var, block, open, atom)? {
+            Step::Free => (true, open.to_vec()),
+            Step::Open(next) => (true, next),
+            Step::Close(table, rest) => {
+                let b = block.and_then(|b| self.blocks.get(b)).map_or(0, |b| b.mask);
+                (table.binary_search(&(target & b)).is_ok(), rest)
+            }
+        })
+    }
+
+    /// Per atom of variable `want`, whether some path from `root` that meets `target`'s
+    /// alternatives takes it.
+    fn atoms_taken(
+        &mut self,
+        mdd: &Mdd,
+        root: NodeId,
+        target: u128,
+        want: usize,
+    ) -> Result<Vec<bool>, TooMany> {
+        let mut taken = vec![false; self.widths.get(want).copied().unwrap_or(0)];
+        let mut seen: std::collections::HashSet<(usize, NodeId, Vec<u32>)> =
+            std::collections::HashSet::new();
+        let mut stack = vec![(0usize, root, Vec::new())];
+        if !self.reaches(mdd, 0, root, &[], target)? {
+            return Ok(taken);
+        }
+        while let Some((var, node, open)) = stack.pop() {
+            if var > want || !seen.insert((var, node, open.clone())) {
+                continue;
+            }
+            let block = self.block_of.get(var).copied().flatten();
+            if var < want && block.is_none() && mdd.var_of(node) != var {
+                stack.push((var + 1, node, open));
+                continue;
+            }
+            let kids = self.kids(mdd, var, node);
+            for (atom, &kid) in kids.iter().enumerate() {
+                if kid == FALSE {
+                    continue;
+                }
+                let (fits, next_open) = self.fits(mdd, var, block, &open, atom, target)?;
+                if !fits || !self.reaches(mdd, var + 1, kid, &next_open, target)? {
+                    continue;
+                }
+                if var == want {
+                    if let Some(slot) = taken.get_mut(atom) {
+                        *slot = true;
+                    }
+                } else {
+                    stack.push((var + 1, kid, next_open));
+                }
+            }
+        }
+        Ok(taken)
     }
 
     /// A choice packed (`None` if an index does not fit its field).
@@ -384,6 +448,7 @@ pub(crate) fn choices(
     let mut blocks: Vec<Block> = Vec::new();
     // Groups reading no variable: their alternatives are constants.
     let mut constant = vec![0u128];
+    let mut constants = vec![None; roots.len()];
     for (g, alternatives) in roots.iter().enumerate() {
         let mut vars: Vec<usize> = alternatives.iter().flat_map(|&r| mdd.support(r)).collect();
         vars.sort_unstable();
@@ -392,6 +457,9 @@ pub(crate) fn choices(
             continue;
         };
         if vars.is_empty() {
+            if let Some(slot) = constants.get_mut(g) {
+                *slot = Some(alternatives.iter().map(|&r| r == TRUE).collect());
+            }
             let holding: Vec<u128> = alternatives
                 .iter()
                 .zip(0u128..)
@@ -457,10 +525,12 @@ pub(crate) fn choices(
         block_of,
         last,
         fields,
+        constants,
         limit,
         memo: FastMap::default(),
         tables: FastMap::default(),
         scratch: vec![0; widths.len()],
+        taken: FastMap::default(),
     };
     let Ok(reached) = walk.collect(mdd, 0, base, &[]) else {
         return ChoiceSearch::TooMany;
@@ -491,6 +561,16 @@ pub(crate) fn choices(
     })
 }
 
+/// The packed form of `choice`, if its alternatives of groups reading no variable hold.
+fn target(choices: &Choices, choice: &[usize]) -> Option<u128> {
+    let target = choices.walk.pack(choice)?;
+    let constants_hold = choice
+        .iter()
+        .zip(&choices.walk.constants)
+        .all(|(&i, holds)| holds.as_ref().is_none_or(|h| h.get(i) == Some(&true)));
+    constants_hold.then_some(target)
+}
+
 /// The smallest path of `choices.base` that meets `choice`'s alternatives (one atom per
 /// diagram variable); `None` if none does. `Err` for a walk past its limit.
 pub(crate) fn smallest_path(
@@ -498,22 +578,41 @@ pub(crate) fn smallest_path(
     choices: &mut Choices,
     choice: &[usize],
 ) -> Result<Option<Vec<usize>>, String> {
-    let Some(target) = choices.walk.pack(choice) else {
+    let Some(target) = target(choices, choice) else {
         return Ok(None);
     };
-    // A group without variables holds its chosen alternative everywhere or nowhere.
-    for ((&i, roots), _) in choice
-        .iter()
-        .zip(&choices.walk.roots)
-        .zip(&choices.walk.fields)
-    {
-        if roots.iter().all(|&r| mdd.support(r).is_empty()) && roots.get(i).copied() != Some(TRUE) {
-            return Ok(None);
-        }
-    }
     let base = choices.base;
     choices
         .walk
         .smallest(mdd, base, target)
         .map_err(|TooMany| format!("budget: more than {} choices", choices.walk.limit))
+}
+
+/// Per atom of diagram variable `var`, whether some path of `choices.base` that meets
+/// `choice`'s alternatives takes it. `Err` for a walk past its limit.
+pub(crate) fn atoms_taken(
+    mdd: &Mdd,
+    choices: &mut Choices,
+    choice: &[usize],
+    var: usize,
+) -> Result<Vec<bool>, String> {
+    let Some(target) = target(choices, choice) else {
+        return Ok(vec![
+            false;
+            choices.walk.widths.get(var).copied().unwrap_or(0)
+        ]);
+    };
+    if let Some(known) = choices.walk.taken.get(&(var, target)) {
+        return Ok(known.to_vec());
+    }
+    let base = choices.base;
+    let taken = choices
+        .walk
+        .atoms_taken(mdd, base, target, var)
+        .map_err(|TooMany| format!("budget: more than {} choices", choices.walk.limit))?;
+    choices
+        .walk
+        .taken
+        .insert((var, target), Rc::new(taken.clone()));
+    Ok(taken)
 }

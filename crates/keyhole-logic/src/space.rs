@@ -298,14 +298,7 @@ impl Space {
         let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
             return Err(NOT_COMPILED.to_owned());
         };
-        let Some(index) = compiled.atoms.iter().position(|v| v.var == Var::Action) else {
-            return Err("internal: no action variable".to_owned());
-        };
-        let (Some(var), Some(diagram_var)) =
-            (compiled.atoms.get(index), compiled.diagram_var(index))
-        else {
-            return Err("internal: no action variable".to_owned());
-        };
+        let (var, diagram_var) = action_var(compiled)?;
         let width = var.atoms.len();
         let mut reached = Vec::with_capacity(width);
         for atom in 0..width {
@@ -313,32 +306,37 @@ impl Space {
             let lit = mdd.literal(diagram_var, &bits).map_err(budget)?;
             reached.push(mdd.meets(root, lit));
         }
-        // Each action is read once by the split's automaton: its atom, then whether the
-        // question reaches that atom.
-        let mut split = None;
-        let mut reached_by_atom = Vec::new();
-        for (atom, &r) in var.atoms.iter().zip(&reached) {
-            if let crate::atoms::Atom::Value(crate::atoms::Region::Str(words, i)) = atom {
-                split.get_or_insert_with(|| Arc::clone(words));
-                if reached_by_atom.len() <= *i {
-                    reached_by_atom.resize(*i + 1, false);
-                }
-                if let Some(slot) = reached_by_atom.get_mut(*i) {
-                    *slot |= r;
-                }
+        Ok(actions_of_atoms(var, &reached, actions))
+    }
+
+    /// Which of `actions` some request of `choices`' constraint performs that meets the
+    /// alternatives of one of `choice_list`: one flag per action, as
+    /// [`Space::actions_reached`] answers for the union of their conjunctions, without
+    /// building it.
+    ///
+    /// # Errors
+    /// A space changed since `choices` were found; a walk past its limit.
+    pub fn choice_actions(
+        &mut self,
+        choices: &mut Choices,
+        choice_list: &[&[usize]],
+        actions: &Arc<[String]>,
+    ) -> Result<Vec<bool>, String> {
+        let Some((generation, compiled, mdd)) = self.compiled.as_ref() else {
+            return Err(NOT_COMPILED.to_owned());
+        };
+        if *generation != choices.generation {
+            return Err("internal: the space changed since its choices were found".to_owned());
+        }
+        let (var, diagram_var) = action_var(compiled)?;
+        let mut reached = vec![false; var.atoms.len()];
+        for choice in choice_list {
+            let taken = crate::choices::atoms_taken(mdd, choices, choice, diagram_var)?;
+            for (r, t) in reached.iter_mut().zip(taken) {
+                *r |= t;
             }
         }
-        let atoms: Arc<[Option<usize>]> = match split {
-            None => vec![None; actions.len()].into(),
-            Some(split) => split.atoms_of_list(actions),
-        };
-        Ok(atoms
-            .iter()
-            .map(|&atom| {
-                atom.and_then(|i| reached_by_atom.get(i).copied())
-                    .unwrap_or(false)
-            })
-            .collect())
+        Ok(actions_of_atoms(var, &reached, actions))
     }
 
     /// Does some request satisfy `expr` (and the space's restriction)?
@@ -465,6 +463,53 @@ impl Space {
         };
         compiled.diagram(mdd, &formula).map(Some).map_err(budget)
     }
+}
+
+/// The action variable's atoms and its diagram variable.
+fn action_var(compiled: &Compiled) -> Result<(&crate::atoms::VarAtoms, usize), String> {
+    let index = compiled
+        .atoms
+        .iter()
+        .position(|v| v.var == Var::Action)
+        .ok_or_else(|| "internal: no action variable".to_owned())?;
+    match (compiled.atoms.get(index), compiled.diagram_var(index)) {
+        (Some(var), Some(diagram_var)) => Ok((var, diagram_var)),
+        _ => Err("internal: no action variable".to_owned()),
+    }
+}
+
+/// Which of `actions` lie in an atom of the action variable `var` marked in `reached`.
+fn actions_of_atoms(
+    var: &crate::atoms::VarAtoms,
+    reached: &[bool],
+    actions: &Arc<[String]>,
+) -> Vec<bool> {
+    // Each action is read once by the split's automaton: its atom, then whether the question
+    // reaches that atom.
+    let mut split = None;
+    let mut reached_by_atom = Vec::new();
+    for (atom, &r) in var.atoms.iter().zip(reached) {
+        if let crate::atoms::Atom::Value(crate::atoms::Region::Str(words, i)) = atom {
+            split.get_or_insert_with(|| Arc::clone(words));
+            if reached_by_atom.len() <= *i {
+                reached_by_atom.resize(*i + 1, false);
+            }
+            if let Some(slot) = reached_by_atom.get_mut(*i) {
+                *slot |= r;
+            }
+        }
+    }
+    let atoms: Arc<[Option<usize>]> = match split {
+        None => vec![None; actions.len()].into(),
+        Some(split) => split.atoms_of_list(actions),
+    };
+    atoms
+        .iter()
+        .map(|&atom| {
+            atom.and_then(|i| reached_by_atom.get(i).copied())
+                .unwrap_or(false)
+        })
+        .collect()
 }
 
 const NOT_COMPILED: &str = "internal: the space was not compiled";

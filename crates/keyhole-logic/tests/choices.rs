@@ -1,4 +1,5 @@
-//! `Space::choices` against one question per choice: the same choices, the same witnesses.
+//! `Space::choices` against one question per choice: the same choices, the same witnesses,
+//! the same actions.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -87,10 +88,16 @@ proptest! {
         groups in prop::collection::vec(prop::collection::vec(alternative_strategy(), 1..=3), 1..=3),
         // Each group keeps its first alternative or `always`, so most choices meet.
         cover in any::<bool>(),
+        action in 0usize..3,
     ) {
         let mut space = Space::new(&QueryOptions::default()).unwrap();
-        let base: Vec<Expr> = base.iter().map(|a| alternative(&mut space, a)).collect();
+        let mut base: Vec<Expr> = base.iter().map(|a| alternative(&mut space, a)).collect();
+        base.push(space.action_like(["s3:Get*", "s3:*Object", "s3:PutObject"][action]));
         let base = Expr::all(base).shared();
+        let actions: std::sync::Arc<[String]> =
+            ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketPolicy"]
+                .map(String::from)
+                .into();
         let mut alternatives: Vec<Vec<Expr>> = groups
             .iter()
             .map(|g| g.iter().map(|a| alternative(&mut space, a).shared()).collect())
@@ -131,6 +138,11 @@ proptest! {
             prop_assert!(!matches!(answer, Answer::Unknown(_)), "{answer:?}");
             let walked = space.choice_witness(&mut choices, choice);
             prop_assert_eq!(format!("{answer:?}"), format!("{walked:?}"), "choice {:?}", choice);
+            let reached = space.actions_reached(&conjunction, &actions).unwrap();
+            prop_assert_eq!(
+                reached,
+                space.choice_actions(&mut choices, &[choice.as_slice()], &actions).unwrap()
+            );
             if matches!(answer, Answer::Yes(_)) {
                 expected.push(choice.clone());
             }
