@@ -90,10 +90,15 @@ pub(crate) struct Walk {
     /// Per group reading no variable, the alternatives that hold everywhere.
     constants: Vec<Option<Vec<bool>>>,
     limit: usize,
-    memo: FastMap<(usize, NodeId, Vec<u32>), Rc<Vec<u128>>>,
+    memo: FastMap<(usize, NodeId, u64), Rc<Vec<u128>>>,
     /// Per block and assignment of its variables, the packed products of the alternatives
     /// that hold.
-    tables: FastMap<(usize, Vec<u32>), Rc<Vec<u128>>>,
+    tables: FastMap<(usize, u64), Rc<Vec<u128>>>,
+    /// Per variable, the variables up to it of the blocks open there (not closed before it),
+    /// in order.
+    held: Vec<Vec<usize>>,
+    /// Per variable (and one past the last), the fields of the blocks closing there or later.
+    masks: Vec<u128>,
     /// A whole assignment, for evaluating alternatives.
     scratch: Vec<usize>,
     /// Per variable and packed choice, the atoms its paths take.
@@ -104,57 +109,55 @@ pub(crate) struct Walk {
 struct TooMany;
 
 impl Walk {
-    /// The atoms variable `var` may take below `node`, each with the node it leads to.
-    fn kids(&self, mdd: &Mdd, var: usize, node: NodeId) -> Vec<NodeId> {
-        let width = self.widths.get(var).copied().unwrap_or(0);
+    /// The child of `node` for `atom` of variable `var` (`node` itself if it does not test
+    /// `var`).
+    fn kid(mdd: &Mdd, var: usize, node: NodeId, atom: usize) -> NodeId {
         if mdd.var_of(node) == var {
-            (0..width)
-                .map(|atom| mdd.kids_of(node).get(atom).copied().unwrap_or(FALSE))
-                .collect()
+            mdd.kids_of(node).get(atom).copied().unwrap_or(FALSE)
         } else {
-            vec![node; width]
+            node
         }
     }
 
     /// The choices over the blocks not yet closed before variable `var` that some path from
     /// `node` meets, given `open`: the atoms already taken by the variables (before `var`) of
-    /// the blocks still open, in variable order.
+    /// the blocks still open, as one number (see [`Walk::step`]).
     fn collect(
         &mut self,
         mdd: &Mdd,
         var: usize,
         node: NodeId,
-        open: &[u32],
+        open: u64,
     ) -> Result<Rc<Vec<u128>>, TooMany> {
         if node == FALSE {
             return Ok(Rc::new(Vec::new()));
         }
-        if var >= self.widths.len() {
+        let Some(&width) = self.widths.get(var) else {
             // Past the last variable: `node` is *true*.
             return Ok(Rc::new(if node == TRUE { vec![0] } else { Vec::new() }));
-        }
+        };
         let block = self.block_of.get(var).copied().flatten();
         if block.is_none() && mdd.var_of(node) != var {
             return self.collect(mdd, var + 1, node, open);
         }
-        let key = (var, node, open.to_vec());
+        let key = (var, node, open);
         if let Some(known) = self.memo.get(&key) {
             return Ok(Rc::clone(known));
         }
-        let kids = self.kids(mdd, var, node);
         let mut out: Vec<u128> = Vec::new();
-        for (atom, &kid) in kids.iter().enumerate() {
+        for atom in 0..width {
+            let kid = Self::kid(mdd, var, node, atom);
             if kid == FALSE {
                 continue;
             }
             match self.step(mdd, var, block, open, atom)? {
                 Step::Free => out.extend(self.collect(mdd, var + 1, kid, open)?.iter()),
-                Step::Open(taken) => out.extend(self.collect(mdd, var + 1, kid, &taken)?.iter()),
+                Step::Open(taken) => out.extend(self.collect(mdd, var + 1, kid, taken)?.iter()),
                 Step::Close(table, rest) => {
                     if table.is_empty() {
                         continue;
                     }
-                    let below = self.collect(mdd, var + 1, kid, &rest)?;
+                    let below = self.collect(mdd, var + 1, kid, rest)?;
                     if table.len().saturating_mul(below.len()) > self.limit {
                         return Err(TooMany);
                     }
@@ -174,65 +177,73 @@ impl Walk {
         Ok(out)
     }
 
-    /// What taking `atom` for variable `var` (of `block`) does to the open atoms.
+    /// What taking `atom` for variable `var` (of `block`) does to the open atoms. They are
+    /// one number, in mixed radix over the open variables in order (the last one lowest).
     fn step(
         &mut self,
         mdd: &Mdd,
         var: usize,
         block: Option<usize>,
-        open: &[u32],
+        open: u64,
         atom: usize,
     ) -> Result<Step, TooMany> {
         let Some(b) = block else {
             return Ok(Step::Free);
         };
-        let atom = u32::try_from(atom).map_err(|_| TooMany)?;
-        let mut taken = open.to_vec();
-        taken.push(atom);
+        let width = self.widths.get(var).copied().unwrap_or(1) as u64;
+        // Fits: the construction bounds every product of open widths.
+        let taken = open.wrapping_mul(width).wrapping_add(atom as u64);
         if self.last.get(b) != Some(&var) {
             return Ok(Step::Open(taken));
         }
-        let (mine, rest) = self.split_open(b, var, &taken);
-        let table = self.table(mdd, b, &mine)?;
+        let (mine, rest) = self.split_open(b, var, taken);
+        let table = self.table(mdd, b, mine)?;
         Ok(Step::Close(table, rest))
     }
 
     /// Block `b`'s atoms (it closes at `var`) and the other open blocks' atoms, out of
-    /// `taken`: the atoms of the open blocks' variables up to `var`, in variable order.
-    fn split_open(&self, b: usize, var: usize, taken: &[u32]) -> (Vec<u32>, Vec<u32>) {
-        let open_vars = (0..=var).filter(|&v| {
-            self.block_of
-                .get(v)
-                .copied()
-                .flatten()
-                .is_some_and(|other| other == b || self.last.get(other).is_some_and(|&l| l > var))
-        });
-        let mut mine = Vec::new();
-        let mut rest = Vec::new();
-        for (v, &atom) in open_vars.zip(taken) {
+    /// `taken`: the atoms of the open blocks' variables up to `var`.
+    fn split_open(&self, b: usize, var: usize, taken: u64) -> (u64, u64) {
+        let Some(held) = self.held.get(var) else {
+            return (0, 0);
+        };
+        // Read off from the lowest digit (the last variable) up.
+        let mut code = taken;
+        let mut digits: Vec<(usize, u64)> = Vec::with_capacity(held.len());
+        for &v in held.iter().rev() {
+            let width = self.widths.get(v).copied().unwrap_or(1).max(1) as u64;
+            digits.push((v, code % width));
+            code /= width;
+        }
+        let (mut mine, mut rest) = (0u64, 0u64);
+        for &(v, atom) in digits.iter().rev() {
+            let width = self.widths.get(v).copied().unwrap_or(1) as u64;
             if self.block_of.get(v).copied().flatten() == Some(b) {
-                mine.push(atom);
+                mine = mine.wrapping_mul(width).wrapping_add(atom);
             } else {
-                rest.push(atom);
+                rest = rest.wrapping_mul(width).wrapping_add(atom);
             }
         }
         (mine, rest)
     }
 
     /// The packed products of the alternatives of block `b`'s groups that hold when its
-    /// variables take `atoms`.
-    fn table(&mut self, mdd: &Mdd, b: usize, atoms: &[u32]) -> Result<Rc<Vec<u128>>, TooMany> {
-        let key = (b, atoms.to_vec());
+    /// variables take `atoms` (in mixed radix over them, the last one lowest).
+    fn table(&mut self, mdd: &Mdd, b: usize, atoms: u64) -> Result<Rc<Vec<u128>>, TooMany> {
+        let key = (b, atoms);
         if let Some(known) = self.tables.get(&key) {
             return Ok(Rc::clone(known));
         }
         let Some(block) = self.blocks.get(b) else {
             return Ok(Rc::new(Vec::new()));
         };
-        for (&v, &atom) in block.vars.iter().zip(atoms) {
+        let mut code = atoms;
+        for &v in block.vars.iter().rev() {
+            let width = self.widths.get(v).copied().unwrap_or(1).max(1) as u64;
             if let Some(slot) = self.scratch.get_mut(v) {
-                *slot = atom as usize;
+                *slot = usize::try_from(code % width).unwrap_or(0);
             }
+            code /= width;
         }
         let mut products = vec![0u128];
         for &g in &block.groups {
@@ -260,25 +271,16 @@ impl Walk {
         Ok(products)
     }
 
-    /// The fields of the blocks that close at `var` or later.
-    fn mask_from(&self, var: usize) -> u128 {
-        self.blocks
-            .iter()
-            .zip(&self.last)
-            .filter(|&(_, &last)| last >= var)
-            .fold(0, |mask, (block, _)| mask | block.mask)
-    }
-
     /// Whether some path from `node` at `var` (given `open`) meets `target`'s alternatives.
     fn reaches(
         &mut self,
         mdd: &Mdd,
         var: usize,
         node: NodeId,
-        open: &[u32],
+        open: u64,
         target: u128,
     ) -> Result<bool, TooMany> {
-        let wanted = target & self.mask_from(var);
+        let wanted = target & self.masks.get(var).copied().unwrap_or(0);
         Ok(self
             .collect(mdd, var, node, open)?
             .binary_search(&wanted)
@@ -295,8 +297,8 @@ impl Walk {
     ) -> Result<Option<Vec<usize>>, TooMany> {
         let mut choice = vec![0usize; self.widths.len()];
         let mut node = root;
-        let mut open: Vec<u32> = Vec::new();
-        if !self.reaches(mdd, 0, node, &open, target)? {
+        let mut open = 0u64;
+        if !self.reaches(mdd, 0, node, open, target)? {
             return Ok(None);
         }
         for var in 0..self.widths.len() {
@@ -305,14 +307,15 @@ impl Walk {
                 // Any atom will do: the first.
                 continue;
             }
-            let kids = self.kids(mdd, var, node);
+            let width = self.widths.get(var).copied().unwrap_or(0);
             let mut taken = None;
-            for (atom, &kid) in kids.iter().enumerate() {
+            for atom in 0..width {
+                let kid = Self::kid(mdd, var, node, atom);
                 if kid == FALSE {
                     continue;
                 }
-                let (fits, next_open) = self.fits(mdd, var, block, &open, atom, target)?;
-                if fits && self.reaches(mdd, var + 1, kid, &next_open, target)? {
+                let (fits, next_open) = self.fits(mdd, var, block, open, atom, target)?;
+                if fits && self.reaches(mdd, var + 1, kid, next_open, target)? {
                     taken = Some((atom, kid, next_open));
                     break;
                 }
@@ -336,12 +339,12 @@ impl Walk {
         mdd: &Mdd,
         var: usize,
         block: Option<usize>,
-        open: &[u32],
+        open: u64,
         atom: usize,
         target: u128,
-    ) -> Result<(bool, Vec<u32>), TooMany> {
+    ) -> Result<(bool, u64), TooMany> {
         Ok(match self.step(mdd, var, block, open, atom)? {
-            Step::Free => (true, open.to_vec()),
+            Step::Free => (true, open),
             Step::Open(next) => (true, next),
             Step::Close(table, rest) => {
                 let b = block.and_then(|b| self.blocks.get(b)).map_or(0, |b| b.mask);
@@ -360,14 +363,13 @@ impl Walk {
         want: usize,
     ) -> Result<Vec<bool>, TooMany> {
         let mut taken = vec![false; self.widths.get(want).copied().unwrap_or(0)];
-        let mut seen: std::collections::HashSet<(usize, NodeId, Vec<u32>)> =
-            std::collections::HashSet::new();
-        let mut stack = vec![(0usize, root, Vec::new())];
-        if !self.reaches(mdd, 0, root, &[], target)? {
+        if !self.reaches(mdd, 0, root, 0, target)? {
             return Ok(taken);
         }
+        let mut seen: FastMap<(usize, NodeId, u64), ()> = FastMap::default();
+        let mut stack = vec![(0usize, root, 0u64)];
         while let Some((var, node, open)) = stack.pop() {
-            if var > want || !seen.insert((var, node, open.clone())) {
+            if var > want || seen.insert((var, node, open), ()).is_some() {
                 continue;
             }
             let block = self.block_of.get(var).copied().flatten();
@@ -375,13 +377,14 @@ impl Walk {
                 stack.push((var + 1, node, open));
                 continue;
             }
-            let kids = self.kids(mdd, var, node);
-            for (atom, &kid) in kids.iter().enumerate() {
+            let width = self.widths.get(var).copied().unwrap_or(0);
+            for atom in 0..width {
+                let kid = Self::kid(mdd, var, node, atom);
                 if kid == FALSE {
                     continue;
                 }
-                let (fits, next_open) = self.fits(mdd, var, block, &open, atom, target)?;
-                if !fits || !self.reaches(mdd, var + 1, kid, &next_open, target)? {
+                let (fits, next_open) = self.fits(mdd, var, block, open, atom, target)?;
+                if !fits || !self.reaches(mdd, var + 1, kid, next_open, target)? {
                     continue;
                 }
                 if var == want {
@@ -416,9 +419,9 @@ enum Step {
     /// The variable belongs to no block.
     Free,
     /// The block stays open: the open atoms with this one.
-    Open(Vec<u32>),
+    Open(u64),
     /// The block closes: its alternatives' products, and the other blocks' open atoms.
-    Close(Rc<Vec<u128>>, Vec<u32>),
+    Close(Rc<Vec<u128>>, u64),
 }
 
 /// The choices of one alternative per group (`roots[g][i]`: alternative `i` of group `g`)
@@ -514,9 +517,38 @@ pub(crate) fn choices(
             return ChoiceSearch::Unsupported;
         }
     }
-    let last = blocks
+    let last: Vec<usize> = blocks
         .iter()
         .map(|b| b.vars.last().copied().unwrap_or(0))
+        .collect();
+    let open_at = |v: usize, var: usize| {
+        block_of
+            .get(v)
+            .copied()
+            .flatten()
+            .and_then(|b| last.get(b))
+            .is_some_and(|&l| l >= var)
+    };
+    let held: Vec<Vec<usize>> = (0..widths.len())
+        .map(|var| (0..=var).filter(|&v| open_at(v, var)).collect())
+        .collect();
+    // The open atoms are one `u64`.
+    for vars in &held {
+        let fits = vars.iter().try_fold(1u64, |acc, &v| {
+            acc.checked_mul(widths.get(v).copied().unwrap_or(1).max(1) as u64)
+        });
+        if fits.is_none() {
+            return ChoiceSearch::Unsupported;
+        }
+    }
+    let masks = (0..=widths.len())
+        .map(|var| {
+            blocks
+                .iter()
+                .zip(&last)
+                .filter(|&(_, &l)| l >= var)
+                .fold(0, |mask, (block, _)| mask | block.mask)
+        })
         .collect();
     let mut walk = Walk {
         widths: widths.to_vec(),
@@ -529,10 +561,12 @@ pub(crate) fn choices(
         limit,
         memo: FastMap::default(),
         tables: FastMap::default(),
+        held,
+        masks,
         scratch: vec![0; widths.len()],
         taken: FastMap::default(),
     };
-    let Ok(reached) = walk.collect(mdd, 0, base, &[]) else {
+    let Ok(reached) = walk.collect(mdd, 0, base, 0) else {
         return ChoiceSearch::TooMany;
     };
     let mut packed: Vec<u128> = Vec::new();
