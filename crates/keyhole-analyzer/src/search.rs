@@ -260,13 +260,49 @@ impl Search {
 /// Access Analyzer's reduction: the cubes no other cube of `cubes` strictly covers (a finding
 /// subsumed by another single finding is dropped), in their order.
 fn maximal<T>(cubes: Vec<(Vec<usize>, T)>, dims: &[Dimension]) -> Vec<(Vec<usize>, T)> {
-    let covers = |a: &[usize], b: &[usize]| covered(a, b, dims);
+    // Bit sets over the cubes: per dimension and label `x`, the cubes whose label there lies
+    // above `x` (`up`) and below it (`down`). The cubes covering cube `a` are the intersection
+    // of `up` over its labels; those it covers, of `down`.
+    let words = cubes.len().div_ceil(64);
+    let sets = |above: bool| -> Vec<Vec<Vec<u64>>> {
+        dims.iter()
+            .enumerate()
+            .map(|(d, dim)| {
+                (0..dim.below.len())
+                    .map(|x| {
+                        let mut bits = vec![0u64; words];
+                        for (i, (cube, _)) in cubes.iter().enumerate() {
+                            let Some(&y) = cube.get(d) else { continue };
+                            let (from, to) = if above { (x, y) } else { (y, x) };
+                            let inside = dim.below.get(from).and_then(|r| r.get(to)) == Some(&true);
+                            if let (true, Some(word)) = (inside, bits.get_mut(i / 64)) {
+                                *word |= 1 << (i % 64);
+                            }
+                        }
+                        bits
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let (up, down) = (sets(true), sets(false));
+    let meet = |table: &[Vec<Vec<u64>>], cube: &[usize]| -> Vec<u64> {
+        let mut acc = vec![u64::MAX; words];
+        for (d, &x) in cube.iter().enumerate() {
+            match table.get(d).and_then(|labels| labels.get(x)) {
+                Some(bits) => acc.iter_mut().zip(bits).for_each(|(a, b)| *a &= b),
+                None => acc.iter_mut().for_each(|a| *a = 0),
+            }
+        }
+        acc
+    };
+    // Dominated: some cube covers it that it does not cover.
     let dominated: Vec<bool> = cubes
         .iter()
         .map(|(cube, _)| {
-            cubes
-                .iter()
-                .any(|(other, _)| other != cube && covers(cube, other) && !covers(other, cube))
+            let covering = meet(&up, cube);
+            let covered = meet(&down, cube);
+            covering.iter().zip(&covered).any(|(a, b)| a & !b != 0)
         })
         .collect();
     cubes
@@ -1123,6 +1159,32 @@ mod tests {
         keyhole_policy::parse_policy(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
     }
 
+    /// The cubes of a list, in order.
+    fn cube_list<T>(found: &[(Vec<usize>, T)]) -> Vec<Vec<usize>> {
+        found.iter().map(|(c, _)| c.clone()).collect()
+    }
+
+    /// [`maximal`] by comparing every pair of cubes.
+    fn pairwise_maximal<T>(
+        cubes: Vec<(Vec<usize>, T)>,
+        dims: &[Dimension],
+    ) -> Vec<(Vec<usize>, T)> {
+        let dominated: Vec<bool> = cubes
+            .iter()
+            .map(|(cube, _)| {
+                cubes.iter().any(|(other, _)| {
+                    other != cube && covered(cube, other, dims) && !covered(other, cube, dims)
+                })
+            })
+            .collect();
+        cubes
+            .into_iter()
+            .zip(dominated)
+            .filter(|(_, d)| !d)
+            .map(|(c, _)| c)
+            .collect()
+    }
+
     /// The walk over `base`'s diagram and the depth-first search over own requests find
     /// exactly the worklist's findings, with the same witness requests.
     #[test]
@@ -1143,7 +1205,12 @@ mod tests {
             let Some(mut search) = Search::new(&policy, &target, &zone, &limits).unwrap() else {
                 continue;
             };
-            let reference = maximal(worklist_cubes(&mut search), &search.dims);
+            let emitted = worklist_cubes(&mut search);
+            let reference = maximal(emitted.clone(), &search.dims);
+            assert_eq!(
+                cube_list(&reference),
+                cube_list(&pairwise_maximal(emitted, &search.dims))
+            );
             let own = own_requests(&search.dims);
             let stepwise = maximal(
                 stepwise_cubes(&mut search.space, &search.base, &own, &limits).unwrap(),
@@ -1154,9 +1221,12 @@ mod tests {
             else {
                 panic!("the walk does not take {policy:?}");
             };
-            let walked = maximal(
-                choices.found().iter().map(|c| (c.clone(), ())).collect(),
-                &search.dims,
+            let found: Vec<(Vec<usize>, ())> =
+                choices.found().iter().map(|c| (c.clone(), ())).collect();
+            let walked = maximal(found.clone(), &search.dims);
+            assert_eq!(
+                cube_list(&walked),
+                cube_list(&pairwise_maximal(found, &search.dims))
             );
             let cubes = |found: &[(Vec<usize>, Expr)]| -> BTreeSet<Vec<usize>> {
                 found.iter().map(|(c, _)| c.clone()).collect()
