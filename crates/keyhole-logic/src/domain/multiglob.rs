@@ -654,6 +654,9 @@ impl StringAtoms {
         let mut signatures: Vec<Vec<bool>> = Vec::new();
         // The signature id of states where no pattern has matched (most states).
         let mut unmatched: Option<u32> = None;
+        // The signature id of each set of accepted patterns met so far: many states accept
+        // the same patterns (every state past the `*` of `arn:*:*:*:111122223333:*`).
+        let mut by_accepted: FastMap<Vec<u32>, u32> = FastMap::default();
         let mut accepted = Vec::new();
         let mut signature = Vec::with_capacity(formulas.len());
         let mut state = 0usize;
@@ -699,7 +702,11 @@ impl StringAtoms {
                         _ => None,
                     },
                 ));
-                let known = if accepted.is_empty() { unmatched } else { None };
+                let known = if accepted.is_empty() {
+                    unmatched
+                } else {
+                    by_accepted.get(accepted.as_slice()).copied()
+                };
                 let id = match known {
                     Some(id) => id,
                     None => {
@@ -722,6 +729,8 @@ impl StringAtoms {
                         };
                         if accepted.is_empty() {
                             unmatched = Some(id);
+                        } else {
+                            by_accepted.insert(accepted.clone(), id);
                         }
                         id
                     }
