@@ -884,26 +884,20 @@ fn shown_principal(kind: PrincipalType, value: &str) -> String {
 /// Labels describing the same requests as an earlier one are dropped.
 fn order(space: &mut Space, dim: &mut Dimension, universe: &Expr) -> Result<(), String> {
     let n = dim.labels.len();
-    let mut below = vec![vec![false; n]; n];
-    for i in 0..n {
-        // The well-formed requests of label `i`, asked about once per other label.
-        let within = dim
-            .labels
-            .get(i)
-            .map(|a| universe.clone().and(a.expr.clone()).shared());
-        for j in 0..n {
-            let is_below = if i == j || j == 0 {
-                true
+    // Label `i` lies below label `j` when its well-formed requests are all `j`'s. Label 0 is
+    // `*`: above every label, and below none but itself.
+    let exprs: Vec<Expr> = dim.labels.iter().map(|l| l.expr.clone()).collect();
+    let mut below = if n > 1 {
+        space.inclusions(universe, &exprs)?
+    } else {
+        vec![vec![true; n]; n]
+    };
+    for (i, row) in below.iter_mut().enumerate() {
+        for (j, slot) in row.iter_mut().enumerate() {
+            if i == j || j == 0 {
+                *slot = true;
             } else if i == 0 {
-                false
-            } else {
-                let (Some(within), Some(b)) = (&within, dim.labels.get(j)) else {
-                    continue;
-                };
-                !space.meets(within, &b.expr.clone().negate())?
-            };
-            if let Some(slot) = below.get_mut(i).and_then(|row| row.get_mut(j)) {
-                *slot = is_below;
+                *slot = false;
             }
         }
     }

@@ -380,6 +380,39 @@ impl Space {
         Ok(mdd.meets(root, other))
     }
 
+    /// For each pair of `sets`, whether the requests of the first that satisfy `universe` (and
+    /// the restriction) all satisfy the second: `result[i][j]` is "`universe` ∧ `sets[i]` ∧
+    /// ¬`sets[j]` is unsatisfiable". The same answers as one [`Space::meets`] per pair, with
+    /// each diagram built once.
+    ///
+    /// # Errors
+    /// A budget, or a construct that is not decided exactly.
+    pub fn inclusions(&mut self, universe: &Expr, sets: &[Expr]) -> Result<Vec<Vec<bool>>, String> {
+        let Some(within) = self.diagram_of(universe)? else {
+            // No request meets the restriction: every inclusion holds.
+            return Ok(vec![vec![true; sets.len()]; sets.len()]);
+        };
+        let Some((_, compiled, mdd)) = self.compiled.as_mut() else {
+            return Err(NOT_COMPILED.to_owned());
+        };
+        let mut nodes = Vec::with_capacity(sets.len());
+        let mut complements = Vec::with_capacity(sets.len());
+        for set in sets {
+            let node = compiled.diagram(mdd, &set.0).map_err(budget)?;
+            nodes.push(mdd.and(within, node).map_err(budget)?);
+            complements.push(mdd.not(node).map_err(budget)?);
+        }
+        Ok(nodes
+            .iter()
+            .map(|&a| {
+                complements
+                    .iter()
+                    .map(|&not_b| !mdd.meets(a, not_b))
+                    .collect()
+            })
+            .collect())
+    }
+
     /// The choices of one constraint per group (`groups[g][i]`: alternative `i` of group `g`)
     /// that some request satisfying `base` (and the restriction) meets, in one walk of
     /// `base`'s diagram instead of a question per choice (see [`ChoiceSearch`]). At most `limit`
