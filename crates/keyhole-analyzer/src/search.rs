@@ -886,18 +886,15 @@ fn order(space: &mut Space, dim: &mut Dimension, universe: &Expr) -> Result<(), 
     let n = dim.labels.len();
     // Label `i` lies below label `j` when its well-formed requests are all `j`'s. Label 0 is
     // `*`: above every label, and below none but itself.
-    let exprs: Vec<Expr> = dim.labels.iter().map(|l| l.expr.clone()).collect();
-    let mut below = if n > 1 {
-        space.inclusions(universe, &exprs)?
-    } else {
-        vec![vec![true; n]; n]
-    };
-    for (i, row) in below.iter_mut().enumerate() {
-        for (j, slot) in row.iter_mut().enumerate() {
-            if i == j || j == 0 {
-                *slot = true;
-            } else if i == 0 {
-                *slot = false;
+    let mut below: Vec<Vec<bool>> = (0..n)
+        .map(|i| (0..n).map(|j| i == j || j == 0).collect())
+        .collect();
+    if n > 2 {
+        let exprs: Vec<Expr> = dim.labels.iter().skip(1).map(|l| l.expr.clone()).collect();
+        let inclusions = space.inclusions(universe, &exprs)?;
+        for (row, known) in below.iter_mut().skip(1).zip(inclusions) {
+            for (slot, inside) in row.iter_mut().skip(1).zip(known) {
+                *slot = inside;
             }
         }
     }
