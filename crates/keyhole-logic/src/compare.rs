@@ -62,8 +62,9 @@ pub struct Comparison {
 #[must_use]
 pub fn compare(old: &Policy, new: &Policy, options: &QueryOptions) -> Comparison {
     let (more, less) = match Space::linked(options).and_then(|mut space| {
-        let allowed_old = space.allowed(old)?;
-        let allowed_new = space.allowed(new)?;
+        // Each policy's diagram takes part in both questions: built once.
+        let allowed_old = space.allowed(old)?.shared();
+        let allowed_new = space.allowed(new)?.shared();
         let more = space.solve(&allowed_new.clone().and(allowed_old.clone().negate()));
         let less = space.solve(&allowed_old.and(allowed_new.negate()));
         Ok((more, less))
