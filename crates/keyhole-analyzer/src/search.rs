@@ -268,15 +268,25 @@ fn maximal<T>(cubes: Vec<(Vec<usize>, T)>, dims: &[Dimension]) -> Vec<(Vec<usize
         dims.iter()
             .enumerate()
             .map(|(d, dim)| {
-                (0..dim.below.len())
+                let labels = dim.below.len();
+                // The cubes with each label in this dimension.
+                let mut with = vec![vec![0u64; words]; labels];
+                for (i, (cube, _)) in cubes.iter().enumerate() {
+                    if let Some(word) = cube
+                        .get(d)
+                        .and_then(|&y| with.get_mut(y))
+                        .and_then(|bits| bits.get_mut(i / 64))
+                    {
+                        *word |= 1 << (i % 64);
+                    }
+                }
+                (0..labels)
                     .map(|x| {
                         let mut bits = vec![0u64; words];
-                        for (i, (cube, _)) in cubes.iter().enumerate() {
-                            let Some(&y) = cube.get(d) else { continue };
+                        for (y, cubes_y) in with.iter().enumerate() {
                             let (from, to) = if above { (x, y) } else { (y, x) };
-                            let inside = dim.below.get(from).and_then(|r| r.get(to)) == Some(&true);
-                            if let (true, Some(word)) = (inside, bits.get_mut(i / 64)) {
-                                *word |= 1 << (i % 64);
+                            if dim.below.get(from).and_then(|r| r.get(to)) == Some(&true) {
+                                bits.iter_mut().zip(cubes_y).for_each(|(b, c)| *b |= c);
                             }
                         }
                         bits
