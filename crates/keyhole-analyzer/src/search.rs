@@ -315,10 +315,15 @@ fn maximal<T>(cubes: Vec<(Vec<usize>, T)>, dims: &[Dimension]) -> Vec<(Vec<usize
             covering.iter().zip(&covered).any(|(a, b)| a & !b != 0)
         })
         .collect();
+    undominated(cubes, &dominated)
+}
+
+/// The cubes not marked dominated, in their order.
+fn undominated<T>(cubes: Vec<(Vec<usize>, T)>, dominated: &[bool]) -> Vec<(Vec<usize>, T)> {
     cubes
         .into_iter()
         .zip(dominated)
-        .filter(|(_, d)| !d)
+        .filter(|(_, d)| !**d)
         .map(|(c, _)| c)
         .collect()
 }
@@ -1178,12 +1183,7 @@ mod tests {
                 })
             })
             .collect();
-        cubes
-            .into_iter()
-            .zip(dominated)
-            .filter(|(_, d)| !d)
-            .map(|(c, _)| c)
-            .collect()
+        undominated(cubes, &dominated)
     }
 
     /// The walk over `base`'s diagram and the depth-first search over own requests find

@@ -172,9 +172,7 @@ impl Walk {
         if out.len() > self.limit {
             return Err(TooMany);
         }
-        let out = Rc::new(out);
-        self.memo.insert(key, Rc::clone(&out));
-        Ok(out)
+        Ok(remember(&mut self.memo, key, out))
     }
 
     /// What taking `atom` for variable `var` (of `block`) does to the open atoms. They are
@@ -266,9 +264,7 @@ impl Walk {
             products = next;
         }
         products.sort_unstable();
-        let products = Rc::new(products);
-        self.tables.insert(key, Rc::clone(&products));
-        Ok(products)
+        Ok(remember(&mut self.tables, key, products))
     }
 
     /// Whether some path from `node` at `var` (given `open`) meets `target`'s alternatives.
@@ -412,6 +408,17 @@ impl Walk {
                 Some(packed | (i << shift))
             })
     }
+}
+
+/// Keeps `set` under `key` and hands it out.
+fn remember<K: std::hash::Hash + Eq>(
+    memo: &mut FastMap<K, Rc<Vec<u128>>>,
+    key: K,
+    set: Vec<u128>,
+) -> Rc<Vec<u128>> {
+    let set = Rc::new(set);
+    memo.insert(key, Rc::clone(&set));
+    set
 }
 
 /// What taking an atom does.
