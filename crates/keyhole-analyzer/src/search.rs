@@ -1256,6 +1256,16 @@ mod tests {
             from_walk.sort();
             assert_eq!(expected, from_walk, "{policy:?}");
             let fast = walked;
+            // Both walks run out of the same budgets.
+            for max_cubes in [1, 2, 3, 5, 8, 13, 21] {
+                let tight = SearchLimits {
+                    max_cubes,
+                    ..limits
+                };
+                let walk = minimal_cubes(&mut search.space, &search.base, &search.dims, &tight);
+                let step = stepwise_cubes(&mut search.space, &search.base, &own, &tight);
+                assert_eq!(walk.is_err(), step.is_err(), "{max_cubes}: {policy:?}");
+            }
             findings += fast.len();
         }
         assert!(
