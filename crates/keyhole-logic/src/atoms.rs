@@ -687,12 +687,34 @@ fn string_alphabet<'a>(
     if !is_string(shape) {
         return None;
     }
-    let mut builder = Alphabet::builder();
-    builder.max_states(max_states);
-    builder.chars([':', '*', '?']);
-    for (glob, _) in preferred_globs(shape) {
-        builder.glob(glob, Case::Sensitive);
+    // The characters every alphabet of the shape lists, collected once per shape: a split
+    // asks for them every time, and the principal's preferred shapes alone are nine globs.
+    static BASE: OnceLock<[crate::domain::glob::AlphabetBuilder; 4]> = OnceLock::new();
+    let base = BASE.get_or_init(|| {
+        [
+            Shape::Action,
+            Shape::Resource,
+            Shape::Principal,
+            Shape::PrincipalKind,
+        ]
+        .map(|shape| {
+            let mut builder = Alphabet::builder();
+            builder.chars([':', '*', '?']);
+            for (glob, _) in preferred_globs(shape) {
+                builder.glob(glob, Case::Sensitive);
+            }
+            builder
+        })
+    });
+    let [action, resource, principal, other] = base;
+    let mut builder = match shape {
+        Shape::Action => action,
+        Shape::Resource => resource,
+        Shape::Principal => principal,
+        Shape::PrincipalKind | Shape::Key(_) => other,
     }
+    .clone();
+    builder.max_states(max_states);
     fn collect(builder: &mut crate::domain::glob::AlphabetBuilder, expr: &SetExpr) {
         match expr {
             SetExpr::Tokens { tokens, case } => {

@@ -18,6 +18,7 @@
 //!
 //! The *absent* value of a key (`Null`, `…IfExists`) is not a string; the layer above adds it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -81,17 +82,19 @@ impl GlobToken {
 ///
 /// `d` is equal to `c` when `d == c` or their full lowercase mappings are equal, which is the
 /// rule of the concrete evaluator (`keyhole_policy::wildcard_match`).
-pub(crate) fn fold_class(c: char) -> Vec<char> {
-    // ASCII characters (nearly every character of a policy) from a table built once.
+pub(crate) fn fold_class(c: char) -> Cow<'static, [char]> {
+    // ASCII characters (nearly every character of a policy) from a table built once, borrowed:
+    // the alphabet and the automata ask for them once per character of every
+    // case-insensitive pattern.
     static ASCII: OnceLock<Vec<Vec<char>>> = OnceLock::new();
     if c.is_ascii() {
         let table =
             ASCII.get_or_init(|| (0u8..128).map(|b| fold_class_of(char::from(b))).collect());
         if let Some(class) = table.get(c as usize) {
-            return class.clone();
+            return Cow::Borrowed(class.as_slice());
         }
     }
-    fold_class_of(c)
+    Cow::Owned(fold_class_of(c))
 }
 
 fn fold_class_of(c: char) -> Vec<char> {
@@ -300,7 +303,7 @@ impl AlphabetBuilder {
             if let GlobToken::Char(c) = *token {
                 match case {
                     Case::Sensitive => self.add(c),
-                    Case::Insensitive => fold_class(c).into_iter().for_each(|c| self.add(c)),
+                    Case::Insensitive => fold_class(c).iter().for_each(|&c| self.add(c)),
                 }
             }
         }
@@ -1188,10 +1191,10 @@ fn compile_token(
         GlobToken::Char(c) => {
             let mut classes = vec![false; alphabet.class_count()];
             let variants = match case {
-                Case::Sensitive => vec![c],
+                Case::Sensitive => Cow::Owned(vec![c]),
                 Case::Insensitive => fold_class(c),
             };
-            for variant in variants {
+            for &variant in variants.iter() {
                 let class = alphabet.listed_class(variant)?;
                 if let Some(slot) = classes.get_mut(class) {
                     *slot = true;

@@ -414,7 +414,7 @@ fn compile_pattern(
 ) -> Result<(), DomainError> {
     let char_step = |c: char, case: Case| match case {
         Case::Sensitive => Ok(Take::Few(1, [class_id(alphabet, c)?, 0, 0, 0])),
-        Case::Insensitive => only(alphabet, fold_class(c)),
+        Case::Insensitive => only(alphabet, fold_class(c).iter().copied()),
     };
     match pattern {
         Pattern::Glob { tokens, case } => {
@@ -457,8 +457,11 @@ fn compile_pattern(
             // Only ASCII case variants: `eq_ignore_ascii_case` equates no other characters (the
             // encoder makes this pattern for ASCII text only).
             for c in text.chars() {
-                let variants: Vec<char> =
-                    fold_class(c).into_iter().filter(char::is_ascii).collect();
+                let variants: Vec<char> = fold_class(c)
+                    .iter()
+                    .copied()
+                    .filter(char::is_ascii)
+                    .collect();
                 steps.push(Step::One(only(alphabet, variants)?));
             }
         }
