@@ -17,6 +17,9 @@ pub enum Case {
 fn chars_equal(a: char, b: char, case: Case) -> bool {
     match case {
         Case::Sensitive => a == b,
+        // Two ASCII characters fold alike exactly when their ASCII lowercase forms are equal;
+        // only a pair with a non-ASCII character needs the full mappings.
+        Case::Insensitive if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(&b),
         Case::Insensitive => a == b || a.to_lowercase().eq(b.to_lowercase()),
     }
 }
@@ -67,6 +70,8 @@ impl Glob {
 
     /// Appends pattern text (with wildcards).
     pub fn push_pattern(&mut self, pattern: &str) {
+        // One token per character, at most one per byte: reserved once rather than grown.
+        self.tokens.reserve(pattern.len());
         self.tokens.extend(pattern.chars().map(|c| match c {
             '*' => Token::Star,
             '?' => Token::AnyOne,
@@ -76,6 +81,7 @@ impl Glob {
 
     /// Appends literal text.
     pub fn push_literal(&mut self, text: &str) {
+        self.tokens.reserve(text.len());
         self.tokens.extend(text.chars().map(Token::Char));
     }
 
@@ -106,7 +112,8 @@ impl Glob {
     /// Does `value` match?
     #[must_use]
     pub fn matches(&self, value: &str, case: Case) -> bool {
-        let v: Vec<char> = value.chars().collect();
+        let mut v: Vec<char> = Vec::with_capacity(value.len());
+        v.extend(value.chars());
         tokens_match(&self.tokens, &v, case)
     }
 
@@ -282,6 +289,24 @@ mod pair_tests {
 
     fn t(s: &str) -> Vec<Token> {
         Glob::parse(s).tokens().to_vec()
+    }
+
+    #[test]
+    fn ascii_shortcut_folds_as_the_full_mappings_do() {
+        let full = |a: char, b: char| a == b || a.to_lowercase().eq(b.to_lowercase());
+        let chars: Vec<char> = (0u8..128)
+            .map(char::from)
+            .chain(['\u{212A}', '\u{17F}', '\u{130}', '\u{131}', 'é', 'É', 'ß'])
+            .collect();
+        for &a in &chars {
+            for &b in &chars {
+                assert_eq!(
+                    chars_equal(a, b, Case::Insensitive),
+                    full(a, b),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
     }
 
     #[test]
