@@ -214,6 +214,21 @@ fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
     }
 }
 
+/// The preferred witness shape of a string variable that holds every shape before it, if one
+/// does: when the atom has no word of that shape, it has none of the shapes before it either,
+/// so a witness search can skip them (ENGINE.md §6's "never silent" is unaffected: the same
+/// witness comes out, with fewer searches that find nothing).
+///
+/// For the principal it is `arn:aws:*:*:*:?*`: every IAM shape before it is an ARN of partition
+/// `aws` with a non-empty resource. A service principal's atom meets none of them, and without
+/// the gate its witness search tried all eight before `?*.amazonaws.com`.
+pub(crate) fn preference_gate(var: &Var) -> Option<usize> {
+    match var {
+        Var::Principal => Some(7),
+        Var::Action | Var::Resource | Var::PrincipalKind | Var::Key(_) => None,
+    }
+}
+
 /// Splits every variable's domain by the tests that mention it.
 ///
 /// Returns the atoms of each variable (in `vars` order) and, per test, the atoms on which it
@@ -835,6 +850,44 @@ mod tests {
 
     /// A split asked for again and again survives a stream of splits used once (each
     /// resource's own ARN in an account): it comes back as the same split, never re-made.
+    #[test]
+    fn every_preference_before_a_gate_lies_inside_it() {
+        use crate::domain::glob::{GlobToken, StringSet};
+        for (var, shape) in [
+            (Var::Principal, Shape::Principal),
+            (Var::Resource, Shape::Resource),
+            (Var::Action, Shape::Action),
+        ] {
+            let Some(gate) = preference_gate(&var) else {
+                continue;
+            };
+            let globs = preferred_globs(shape);
+            let mut builder = Alphabet::builder();
+            builder.chars([':', '*', '?']);
+            for (glob, _) in &globs {
+                builder.glob(glob, Case::Sensitive);
+            }
+            let alphabet = builder.build();
+            let set = |(glob, arn): (&str, bool)| {
+                let tokens = GlobToken::parse(glob);
+                if arn {
+                    StringSet::from_arn_tokens(&alphabet, &tokens).unwrap()
+                } else {
+                    StringSet::from_tokens(&alphabet, &tokens, Case::Sensitive).unwrap()
+                }
+            };
+            let wide = set(globs[gate]);
+            for &narrow in &globs[..gate] {
+                assert!(
+                    set(narrow).difference(&wide).unwrap().is_empty(),
+                    "{} is not inside {}",
+                    narrow.0,
+                    globs[gate].0
+                );
+            }
+        }
+    }
+
     #[test]
     fn recurring_splits_survive_a_stream_of_one_off_splits() {
         let cache = VarCache::default();

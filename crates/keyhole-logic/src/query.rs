@@ -28,7 +28,7 @@ use keyhole_policy::arn::Arn;
 use keyhole_policy::condition::SetQualifier;
 use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
 
-use crate::atoms::{Atom, Region, Shape, VarAtoms, atomize, describe, epoch_text};
+use crate::atoms::{Atom, Region, Shape, VarAtoms, atomize, describe, epoch_text, preference_gate};
 use crate::domain::glob::{DEFAULT_MAX_STATES, FastMap};
 use crate::domain::multiglob::StringAtoms;
 use crate::encode::{Encoder, Formula, PrincipalKind, Var};
@@ -774,11 +774,30 @@ fn compute_atom_value(var: &VarAtoms, atom: usize) -> Result<Value, String> {
                     Var::Action => catalog_action_in(words, *atom),
                     _ => None,
                 };
+                // The shapes in order; once one finds nothing, the gate (a later shape holding
+                // every earlier one) is asked, and when it finds nothing too the shapes it holds
+                // are skipped: the same witness as trying each in turn.
+                let gate = preference_gate(&var.var).filter(|&g| g < words.preferences());
+                let mut gate_word: Option<Option<String>> = None;
                 for preference in 0..words.preferences() {
                     if found.is_some() {
                         break;
                     }
+                    if let (Some(g), Some(word)) = (gate, &gate_word)
+                        && (word.is_none() || preference == g)
+                        && preference <= g
+                    {
+                        found.clone_from(word);
+                        continue;
+                    }
                     found = words.witness_preferring(*atom, preference);
+                    if found.is_none()
+                        && gate_word.is_none()
+                        && let Some(g) = gate.filter(|&g| preference < g)
+                    {
+                        // A gate whose search did not finish closes nothing.
+                        gate_word = words.search_preferring(*atom, g);
+                    }
                 }
                 Value::Text(
                     found

@@ -993,6 +993,17 @@ impl StringAtoms {
     /// A shortest (then nicest) word of the atom that the `preference`-th preferred pattern
     /// matches; `None` if there is none (or finding one would pass the state budget).
     pub(crate) fn witness_preferring(&self, atom: usize, preference: usize) -> Option<String> {
+        self.search_preferring(atom, preference).flatten()
+    }
+
+    /// [`StringAtoms::witness_preferring`], telling "no such word" (`Some(None)`) from "not
+    /// searched to the end" (`None`: the preference does not compile, or the search would pass
+    /// the state budget).
+    pub(crate) fn search_preferring(
+        &self,
+        atom: usize,
+        preference: usize,
+    ) -> Option<Option<String>> {
         let pattern = self.preferred.get(preference)?;
         // The preferred patterns are short: their position sets are bitmasks.
         let preferred = self
@@ -1017,7 +1028,7 @@ impl StringAtoms {
         while let Some(&(state, bits)) = pairs.get(at) {
             let here = u32::try_from(at).ok()?;
             if self.atom_of.get(state as usize) == Some(&atom) && bits & preferred.end != 0 {
-                return Some(self.word(&parent, here));
+                return Some(Some(self.word(&parent, here)));
             }
             classes.clear();
             classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
@@ -1041,7 +1052,7 @@ impl StringAtoms {
             }
             at += 1;
         }
-        None
+        Some(None)
     }
 
     /// The state reached from `state` by reading `text`.
