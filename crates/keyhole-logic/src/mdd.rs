@@ -50,12 +50,21 @@ pub(crate) struct Budget(pub(crate) usize);
 
 impl Mdd {
     pub(crate) fn new(max_nodes: usize) -> Self {
+        // Sized for a typical query's diagram (a few dozen nodes): growing the tables one
+        // doubling at a time cost more than the nodes themselves.
+        const NODES: usize = 64;
+        let mut vars = Vec::with_capacity(NODES);
+        vars.extend([usize::MAX, usize::MAX]);
+        let mut starts = Vec::with_capacity(NODES + 1);
+        starts.extend([0, 0, 0]);
+        let mut next = Vec::with_capacity(NODES);
+        next.extend([None, None]);
         Mdd {
-            vars: vec![usize::MAX, usize::MAX],
-            starts: vec![0, 0, 0],
-            kids: Vec::new(),
-            next: vec![None, None],
-            unique: FastMap::default(),
+            vars,
+            starts,
+            kids: Vec::with_capacity(NODES * 3),
+            next,
+            unique: FastMap::with_capacity_and_hasher(NODES, Default::default()),
             apply_memo: FastMap::default(),
             not_memo: FastMap::default(),
             meet_memo: FastMap::default(),

@@ -645,14 +645,18 @@ impl StringAtoms {
         let mut sink: Option<u32> = None;
         let start = positions.start(&mut scratch);
         sets.intern(&start, limit)?;
-        let mut edge_start = vec![0u32];
-        let mut edges: Vec<(u32, u32)> = Vec::new();
-        let mut default = Vec::new();
+        // Most automata have about as many states as positions: the per-state tables are sized
+        // for that once instead of doubling from nothing.
+        let expected = positions.steps.len() + 2;
+        let mut edge_start = Vec::with_capacity(expected + 1);
+        edge_start.push(0u32);
+        let mut edges: Vec<(u32, u32)> = Vec::with_capacity(expected);
+        let mut default = Vec::with_capacity(expected);
         let mut named = Vec::new();
         let mut buffer = Vec::new();
         let mut set = Vec::new();
         // Per state, its signature's index in `signatures` (before renumbering).
-        let mut atom_of = Vec::new();
+        let mut atom_of = Vec::with_capacity(expected);
         let mut signature_ids: FastMap<Vec<bool>, u32> = FastMap::default();
         let mut signatures: Vec<Vec<bool>> = Vec::new();
         // The signature id of states where no pattern has matched (most states).
