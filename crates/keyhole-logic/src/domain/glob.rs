@@ -333,10 +333,10 @@ impl AlphabetBuilder {
     #[must_use]
     pub fn build(&self) -> Arc<Alphabet> {
         // ASCII first, in order, then the others sorted: all of them sorted.
-        let mut chars: Vec<char> = (0u8..128)
-            .filter(|&b| self.ascii & (1u128 << b) != 0)
-            .map(char::from)
-            .collect();
+        let listed_ascii = self.ascii;
+        let mut chars: Vec<char> =
+            Vec::with_capacity(listed_ascii.count_ones() as usize + self.chars.len());
+        chars.extend(ascii_bits(listed_ascii).map(char::from));
         let ascii = chars.len();
         chars.extend_from_slice(&self.chars);
         if let Some(others) = chars.get_mut(ascii..) {
@@ -350,29 +350,41 @@ impl AlphabetBuilder {
             .find(|c| chars.binary_search(c).is_err());
         // Classes by (niceness, character) of their representatives, all distinct: for each
         // niceness level, the listed characters of that level in order, with the other class's
-        // representative in its place among them.
+        // representative in its place among them. A listed ASCII character's class is the
+        // number of listed ASCII characters below it, so the ASCII levels are read off the
+        // bitmap; every non-ASCII character is of the last level.
         let other_class = chars.len();
         let mut preference: Vec<usize> = Vec::with_capacity(chars.len() + 1);
+        let class_of_ascii = |b: u8| -> usize {
+            let below = listed_ascii & ((1u128 << b) - 1);
+            below.count_ones() as usize
+        };
         for level in 0..=MAX_NICENESS {
             let mut other_pending = other.filter(|&o| niceness(o) == level);
-            for (class, &c) in chars.iter().enumerate() {
-                if niceness(c) != level {
-                    continue;
-                }
+            let mut push = |class: usize, c: char, preference: &mut Vec<usize>| {
                 if other_pending.is_some_and(|o| o < c) {
                     preference.push(other_class);
                     other_pending = None;
                 }
                 preference.push(class);
+            };
+            let level_ascii = listed_ascii & ascii_of_niceness(level);
+            for b in ascii_bits(level_ascii) {
+                push(class_of_ascii(b), char::from(b), &mut preference);
+            }
+            if level == MAX_NICENESS {
+                for (class, &c) in chars.iter().enumerate().skip(ascii) {
+                    push(class, c, &mut preference);
+                }
             }
             if other_pending.is_some() {
                 preference.push(other_class);
             }
         }
         // Unlisted ASCII characters are in the other class.
-        let mut ascii = [u32::try_from(other_class).unwrap_or(u32::MAX); 128];
-        for (class, &c) in chars.iter().enumerate() {
-            if let Some(slot) = ascii.get_mut(c as usize) {
+        let mut ascii_classes = [u32::try_from(other_class).unwrap_or(u32::MAX); 128];
+        for (class, b) in ascii_bits(listed_ascii).enumerate() {
+            if let Some(slot) = ascii_classes.get_mut(usize::from(b)) {
                 *slot = u32::try_from(class).unwrap_or(u32::MAX);
             }
         }
@@ -380,10 +392,37 @@ impl AlphabetBuilder {
             chars,
             other,
             preference,
-            ascii,
+            ascii: ascii_classes,
             max_states: self.max_states.unwrap_or(DEFAULT_MAX_STATES),
         })
     }
+}
+
+/// The ASCII characters of a bitmap, in order.
+fn ascii_bits(mut bits: u128) -> impl Iterator<Item = u8> {
+    std::iter::from_fn(move || {
+        if bits == 0 {
+            return None;
+        }
+        let b = bits.trailing_zeros();
+        bits &= bits - 1;
+        u8::try_from(b).ok()
+    })
+}
+
+/// The ASCII characters of a [`niceness`] level, as a bitmap (built once).
+fn ascii_of_niceness(level: u8) -> u128 {
+    static MASKS: OnceLock<[u128; MAX_NICENESS as usize + 1]> = OnceLock::new();
+    let masks = MASKS.get_or_init(|| {
+        let mut masks = [0u128; MAX_NICENESS as usize + 1];
+        for b in 0u8..128 {
+            if let Some(mask) = masks.get_mut(usize::from(niceness(char::from(b)))) {
+                *mask |= 1u128 << b;
+            }
+        }
+        masks
+    });
+    masks.get(usize::from(level)).copied().unwrap_or(0)
 }
 
 /// The least nice [`niceness`].

@@ -400,6 +400,37 @@ fn class_id(alphabet: &Alphabet, c: char) -> Result<u32, DomainError> {
 }
 
 fn only(alphabet: &Alphabet, chars: impl IntoIterator<Item = char>) -> Result<Take, DomainError> {
+    let chars = chars.into_iter();
+    // A character's case variants are at most a few: their classes sorted in place, with no
+    // vector (one step per character of every case-insensitive pattern).
+    if chars.size_hint().1.is_some_and(|n| n <= 4) {
+        let mut few = [0u32; 4];
+        let mut n = 0usize;
+        for c in chars {
+            let class = class_id(alphabet, c)?;
+            if let Some(slot) = few.get_mut(n) {
+                *slot = class;
+                n += 1;
+            }
+        }
+        let taken = few.get_mut(..n).unwrap_or_default();
+        taken.sort_unstable();
+        let mut len = 0usize;
+        for i in 0..taken.len() {
+            let class = taken.get(i).copied().unwrap_or(0);
+            if len == 0 || taken.get(len - 1) != Some(&class) {
+                if let Some(slot) = taken.get_mut(len) {
+                    *slot = class;
+                }
+                len += 1;
+            }
+        }
+        let mut out = [0u32; 4];
+        out.iter_mut()
+            .zip(taken.iter().take(len))
+            .for_each(|(o, &c)| *o = c);
+        return Ok(Take::Few(u8::try_from(len).unwrap_or(4), out));
+    }
     let classes = chars
         .into_iter()
         .map(|c| class_id(alphabet, c))
