@@ -110,3 +110,52 @@ fn one_account_spelled_two_ways_is_not_public() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].principal.value, "444455556666");
 }
+
+/// `kms:CallerAccount` is set by AWS to the caller's own account, like `aws:PrincipalAccount`:
+/// the key statement "every principal of the account, through a service" grants nothing
+/// outside the zone, while another account's value is a finding scoped by it.
+#[test]
+fn kms_caller_account_is_the_callers_own_account() {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/k";
+    let kms = Target {
+        resource: key.to_owned(),
+        resource_patterns: vec![key.to_owned()],
+        action_patterns: vec!["kms:Decrypt".to_owned()],
+        actions: vec!["kms:Decrypt".to_owned()].into(),
+        requires: Vec::new(),
+    };
+    let policy = |account: &str| {
+        parse_policy(&format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+            "Principal": {{"AWS": "*"}}, "Action": ["kms:Decrypt"], "Resource": "*",
+            "Condition": {{"StringEquals": {{"kms:CallerAccount": "{account}",
+                "kms:ViaService": "s3.us-east-1.amazonaws.com"}}}}}}]}}"#
+        ))
+        .unwrap()
+    };
+    let zone = Zone::account("111122223333");
+    let limits = SearchLimits::default();
+    let own = external_access(&policy("111122223333"), &kms, &zone, &limits).unwrap();
+    assert!(own.is_empty(), "{own:#?}");
+    let org = Zone::organization(
+        "o-aaa",
+        ["111122223333".to_owned(), "555566667777".to_owned()],
+    );
+    let member = external_access(&policy("555566667777"), &kms, &org, &limits).unwrap();
+    assert!(member.is_empty(), "{member:#?}");
+    let other = external_access(&policy("444455556666"), &kms, &zone, &limits).unwrap();
+    assert_eq!(other.len(), 1, "{other:#?}");
+    assert_eq!(
+        other[0]
+            .condition
+            .get("kms:CallerAccount")
+            .map(String::as_str),
+        Some("444455556666")
+    );
+    let witness = &other[0].witness;
+    assert_eq!(
+        witness.principal.account(),
+        Some("444455556666"),
+        "{witness:?}"
+    );
+}

@@ -6,7 +6,8 @@
 //! evaluator confirms. AWS's CheckNoNewAccess asks the first of the two questions.
 //!
 //! Both questions are asked in one linked [`Space`]: the two policies are atomised once, and
-//! for resource policies `aws:PrincipalArn` and `aws:PrincipalAccount` are the caller's own, so
+//! for resource policies `aws:PrincipalArn`, `aws:PrincipalAccount` and `kms:CallerAccount` are
+//! the caller's own, so
 //! every witness is a request AWS could receive (never, say, a service principal carrying an
 //! `aws:PrincipalAccount`).
 

@@ -260,12 +260,15 @@ pub(crate) struct Encoder {
     pub(crate) tests: Vec<Test>,
     /// Each condition key's type and its name as first written.
     pub(crate) keys: BTreeMap<String, (KeyType, String)>,
-    /// Whether `aws:PrincipalArn` and `aws:PrincipalAccount` are read off the caller (resource
-    /// policies only; see [`Encoder::linked`]).
+    /// Whether `aws:PrincipalArn`, `aws:PrincipalAccount` and `kms:CallerAccount` are read off
+    /// the caller (resource policies only; see [`Encoder::linked`]).
     pub(crate) linked: bool,
     /// Linked mode: session names `Principal` elements give for a role, by `(account, role
     /// name)`; a witness session of that role uses the first (a caller picks its session name).
     pub(crate) sessions: BTreeMap<(String, String), Vec<String>>,
+    /// Linked mode: whether a condition reads `kms:CallerAccount`, which a witness then carries
+    /// (the caller's account, as for `aws:PrincipalAccount`).
+    pub(crate) reads_kms_caller_account: bool,
 }
 
 /// The condition keys AWS derives from an IAM caller, in linked mode.
@@ -273,15 +276,21 @@ pub(crate) struct Encoder {
 enum LinkedKey {
     /// `aws:PrincipalArn`: the caller's ARN, a role's ARN for its sessions.
     Arn,
-    /// `aws:PrincipalAccount`: the account field of that ARN.
+    /// `aws:PrincipalAccount`, and KMS's `kms:CallerAccount`: the account field of that ARN.
     Account,
 }
+
+/// KMS's name for the caller's account: AWS sets it to the account of the IAM caller (a role
+/// session's role), as it sets `aws:PrincipalAccount`, so the caller cannot choose it.
+pub(crate) const KMS_CALLER_ACCOUNT: &str = "kms:CallerAccount";
 
 impl LinkedKey {
     fn of(key: &str) -> Option<LinkedKey> {
         if key.eq_ignore_ascii_case("aws:PrincipalArn") {
             Some(LinkedKey::Arn)
-        } else if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
+        } else if key.eq_ignore_ascii_case("aws:PrincipalAccount")
+            || key.eq_ignore_ascii_case(KMS_CALLER_ACCOUNT)
+        {
             Some(LinkedKey::Account)
         } else {
             None
@@ -302,6 +311,7 @@ impl Encoder {
             keys: BTreeMap::new(),
             linked: false,
             sessions: BTreeMap::new(),
+            reads_kms_caller_account: false,
         }
     }
 
@@ -631,6 +641,7 @@ impl Encoder {
         if self.linked
             && let Some(linked) = LinkedKey::of(key)
         {
+            self.reads_kms_caller_account |= key.eq_ignore_ascii_case(KMS_CALLER_ACCOUNT);
             return self.linked_entry(linked, op, key, values, vars);
         }
         let var = Var::Key(key.to_lowercase());

@@ -31,7 +31,7 @@ use keyhole_policy::request::{Context, ContextValue, Request, RequestPrincipal};
 use crate::atoms::{Atom, Region, Shape, VarAtoms, atomize, describe, epoch_text, preference_gate};
 use crate::domain::glob::{DEFAULT_MAX_STATES, FastMap};
 use crate::domain::multiglob::StringAtoms;
-use crate::encode::{Encoder, Formula, PrincipalKind, Var};
+use crate::encode::{Encoder, Formula, KMS_CALLER_ACCOUNT, PrincipalKind, Var};
 use crate::mdd::{FALSE, Mdd, NodeId, TRUE};
 
 /// How the policy is used.
@@ -611,6 +611,12 @@ impl Compiled {
                     "aws:PrincipalAccount".to_owned(),
                     ContextValue::Single(identity.account.clone()),
                 );
+                if enc.reads_kms_caller_account {
+                    context.insert(
+                        KMS_CALLER_ACCOUNT.to_owned(),
+                        ContextValue::Single(identity.account.clone()),
+                    );
+                }
                 RequestPrincipal::Aws {
                     arn: session_of(identity, &enc.sessions),
                 }

@@ -10,8 +10,9 @@
 //! Constraints are built from the same pieces as policies: a whole policy's decision
 //! ([`Space::allowed`]), one statement ([`Space::statement`]), one condition entry
 //! ([`Space::condition`]), a `Principal` element ([`Space::names`]), the caller's kind and
-//! account. A space in *linked* mode ([`Space::linked`]) reads `aws:PrincipalArn` and
-//! `aws:PrincipalAccount` off the caller, as AWS does, so every witness is a consistent request.
+//! account. A space in *linked* mode ([`Space::linked`]) reads `aws:PrincipalArn`,
+//! `aws:PrincipalAccount` and `kms:CallerAccount` off the caller, as AWS does, so every witness
+//! is a consistent request.
 //!
 //! Adding a constraint after a question has been answered is allowed; the next question
 //! atomises again.
@@ -123,8 +124,8 @@ impl Space {
         })
     }
 
-    /// A resource-policy space in which `aws:PrincipalArn` and `aws:PrincipalAccount` are the
-    /// caller's own (see the module docs). An identity space is returned unchanged.
+    /// A resource-policy space in which `aws:PrincipalArn`, `aws:PrincipalAccount` and
+    /// `kms:CallerAccount` are the caller's own (see the module docs). An identity space is returned unchanged.
     ///
     /// # Errors
     /// A restriction the space cannot express.
