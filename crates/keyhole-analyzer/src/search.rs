@@ -23,7 +23,7 @@ use keyhole_logic::{
     Answer, CallerKind, ChoiceSearch, Choices, Expr, PolicyKind, QueryOptions, Space, Witness,
 };
 use keyhole_policy::Spanned;
-use keyhole_policy::condition::{BaseOperator, ConditionOperator};
+use keyhole_policy::condition::{BaseOperator, ConditionOperator, SetQualifier};
 use keyhole_policy::{OneOrMany, Policy, Principal, PrincipalType};
 
 use crate::zone::Zone;
@@ -846,7 +846,19 @@ fn dimensions(
                     if dim.labels.iter().any(|l| l.shown.as_deref() == Some(text)) {
                         continue;
                     }
-                    let expr = space.condition(positive, &entry.key.value, &[text], vars)?;
+                    let mut expr = space.condition(positive, &entry.key.value, &[text], vars)?;
+                    if positive.qualifier == Some(SetQualifier::ForAllValues) {
+                        // `ForAllValues` also holds when the key is absent: a caller without
+                        // the key is not one the value scopes, so it stays under `*` (a
+                        // `Principal: "*"` statement scoped only this way is public).
+                        let present = space.condition(
+                            plain(BaseOperator::Null),
+                            &entry.key.value,
+                            &["false"],
+                            false,
+                        )?;
+                        expr = expr.and(present);
+                    }
                     dim.labels.push(Label {
                         shown: Some(text.to_owned()),
                         operator: Some(positive),

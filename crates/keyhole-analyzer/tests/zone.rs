@@ -159,3 +159,29 @@ fn kms_caller_account_is_the_callers_own_account() {
         "{witness:?}"
     );
 }
+
+/// `ForAllValues` holds for a caller without the key, so a `Principal: "*"` statement scoped
+/// only by `ForAllValues:StringEquals` on an organization key lets in callers of no
+/// organization: the finding is public and unscoped, for an account zone and for the
+/// organization's own zone alike.
+#[test]
+fn for_all_values_on_an_org_key_does_not_scope_callers_without_it() {
+    for key in ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"] {
+        let policy = parse_policy(&format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": "*",
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+            "Condition": {{"ForAllValues:StringEquals": {{"{key}": "o-aaa"}}}}}}]}}"#
+        ))
+        .unwrap();
+        for zone in [
+            Zone::account("111122223333"),
+            Zone::organization("o-aaa", ["111122223333".to_owned()]),
+        ] {
+            let found =
+                external_access(&policy, &target(), &zone, &SearchLimits::default()).unwrap();
+            assert_eq!(found.len(), 1, "{key}: {found:#?}");
+            assert!(found[0].condition.is_empty(), "{key}: {found:#?}");
+            assert_eq!(found[0].principal.value, "*");
+        }
+    }
+}
