@@ -50,6 +50,10 @@ pub const FINDING_KEYS: &[&str] = &[
     "sts:ExternalId",
     "s3:DataAccessPointAccount",
     "s3:DataAccessPointArn",
+    // S3 counts a fixed KMS key for server-side encryption among the conditions that make a
+    // bucket policy non-public (Block Public Access's definition of "public"), and Access
+    // Analyzer filters findings by it.
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
     "cognito-identity.amazonaws.com:aud",
     "cognito-identity.amazonaws.com:amr",
     "graph.facebook.com:app_id",

@@ -185,3 +185,28 @@ fn for_all_values_on_an_org_key_does_not_scope_callers_without_it() {
         }
     }
 }
+
+/// A fixed `s3:x-amz-server-side-encryption-aws-kms-key-id` is one of the conditions that make
+/// a bucket policy non-public in S3's definition: it scopes the finding, which is not public.
+#[test]
+fn a_fixed_sse_kms_key_scopes_a_bucket_finding() {
+    let policy = parse_policy(
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+        "Condition": {"StringEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id":
+            "arn:aws:kms:us-east-1:111122223333:key/k"}}}]}"#,
+    )
+    .unwrap();
+    let zone = Zone::account("111122223333");
+    let found = external_access(&policy, &target(), &zone, &SearchLimits::default()).unwrap();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let key = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+    assert_eq!(
+        found[0].condition.get(key).map(String::as_str),
+        Some("arn:aws:kms:us-east-1:111122223333:key/k")
+    );
+    assert!(!keyhole_analyzer::search::is_public(
+        &found[0].principal,
+        &found[0].condition
+    ));
+}
