@@ -143,9 +143,11 @@ pub fn analyze(resource: &Resource, ctx: &Context) -> Vec<Finding> {
         }
         Configuration::IamRole { trust_policy } => {
             if let Some(policy) = trust_policy {
+                // Assuming a role is a request on the role's ARN (trust policies have no
+                // `Resource`, which matches it).
                 let target = Target {
                     resource: resource.arn.clone(),
-                    resource_patterns: vec!["*".to_owned()],
+                    resource_patterns: vec![resource.arn.clone()],
                     action_patterns: vec!["sts:*".to_owned()],
                     actions: [
                         "sts:AssumeRole",
@@ -543,12 +545,9 @@ impl Base<'_> {
 
     fn kms(&self, key: &KmsKey) -> Vec<Finding> {
         let mut out = Vec::new();
+        // Key policies say `"Resource": "*"` for "this key": every request on the key names the
+        // key's own ARN, which `*` matches, and so does a witness.
         let target = simple_target(self.resource, "kms");
-        // Key policies say `"Resource": "*"` for "this key".
-        let target = Target {
-            resource_patterns: vec!["*".to_owned()],
-            ..target
-        };
         for (name, source) in &key.key_policies {
             if let Some(policy) = source.policy()
                 && !self.analyzer_can_read_key(policy)
