@@ -68,6 +68,7 @@ pub fn analyze(resource: &Resource, ctx: &Context) -> Vec<Finding> {
                     &bucket_target(&resource.arn),
                     &sources,
                 );
+                let found = delegated_to_other_accounts(found, bpa.restrict_public_buckets);
                 out.extend(restrict_public(found, bpa.restrict_public_buckets));
             }
             out.extend(base.acl(
@@ -320,11 +321,56 @@ fn merge(own: Option<PublicAccessBlock>, account: PublicAccessBlock) -> PublicAc
     }
 }
 
-/// `restrictPublicBuckets`: when the policy is public, only the owner account and AWS services
-/// get in through it, so none of its findings stand.
+/// The access point condition of a bucket finding that another account's access points
+/// reach: `(source detail field, value)`.
+fn access_point_scope(f: &Finding) -> Option<(&'static str, &str)> {
+    [
+        ("s3:DataAccessPointAccount", "accessPointAccount"),
+        ("s3:DataAccessPointArn", "accessPointArn"),
+    ]
+    .into_iter()
+    .find_map(|(key, field)| f.condition.get(key).map(|v| (field, v.as_str())))
+}
+
+/// Bucket findings reached through access points of accounts outside the zone (the zone's own
+/// access points are internal). Access Analyzer documents these as a *public* finding while
+/// Block Public Access is off, since the other account's access point policy is not known (the
+/// access point condition does not pin the caller, [`crate::search::is_public`]), and as a
+/// cross-account finding once it is on (`restrictPublicBuckets` still lets the access point's
+/// owner account in); the source is `S3_ACCESS_POINT_ACCOUNT`.
+fn delegated_to_other_accounts(found: Vec<Finding>, restrict: bool) -> Vec<Finding> {
+    found
+        .into_iter()
+        .map(|mut f| {
+            let Some((field, value)) = access_point_scope(&f) else {
+                return f;
+            };
+            let detail = BTreeMap::from([(field.to_owned(), value.to_owned())]);
+            f.sources = Some(vec![FindingSource {
+                kind: "S3_ACCESS_POINT_ACCOUNT".to_owned(),
+                detail: Some(detail),
+            }]);
+            if restrict {
+                f.is_public = Some(false);
+            }
+            f
+        })
+        .collect()
+}
+
+/// `restrictPublicBuckets`: when the policy is public, only the owner account, the owner
+/// accounts of access points it delegates to, and AWS services get in through it, so none of
+/// its other findings stand. Findings through another account's access points do not make the
+/// policy public (S3 counts a fixed `s3:DataAccessPointAccount` as non-public).
 fn restrict_public(found: Vec<Finding>, restrict: bool) -> Vec<Finding> {
-    if restrict && found.iter().any(|f| f.is_public == Some(true)) {
-        found.into_iter().filter(|f| f.error.is_some()).collect()
+    let public = found
+        .iter()
+        .any(|f| f.is_public == Some(true) && access_point_scope(f).is_none());
+    if restrict && public {
+        found
+            .into_iter()
+            .filter(|f| f.error.is_some() || access_point_scope(f).is_some())
+            .collect()
     } else {
         found
     }

@@ -1017,7 +1017,10 @@ fn pins(key: &str, value: &str) -> bool {
                         u128::from(u32::MAX)
                     })
         }),
-        "aws:principalarn" | "aws:sourcearn" | "s3:dataaccesspointarn" => {
+        // Another account's access point may let anyone in: Access Analyzer reports a bucket
+        // that delegates to one as public (the zone's own access points are internal).
+        "s3:dataaccesspointaccount" | "s3:dataaccesspointarn" => false,
+        "aws:principalarn" | "aws:sourcearn" => {
             // A pattern whose `*` may cross `:` still pins the account when it spells one.
             let spells_account = value.split(':').any(keyhole_policy::arn::is_account_id);
             match keyhole_policy::arn::split_arn(value) {

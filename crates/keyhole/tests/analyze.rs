@@ -394,3 +394,50 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A bucket that delegates to another account's access points: public while Block Public
+/// Access is off (that account's access point policy is unknown), cross-account once
+/// `restrictPublicBuckets` is on, with the `S3_ACCESS_POINT_ACCOUNT` source either way, as
+/// Access Analyzer documents.
+#[test]
+fn delegation_to_another_accounts_access_point() {
+    let dir = tempdir();
+    let bucket = |bpa: bool| {
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*",
+            "Resource": ["arn:aws:s3:::bkt", "arn:aws:s3:::bkt/*"],
+            "Condition": {"StringEquals": {"s3:DataAccessPointAccount": "444455556666"}}}]});
+        let mut configuration = serde_json::json!({"bucketPolicy": policy});
+        if bpa {
+            configuration["bucketPublicAccessBlock"] = serde_json::json!({
+                "blockPublicAcls": true, "ignorePublicAcls": true,
+                "blockPublicPolicy": true, "restrictPublicBuckets": true});
+        }
+        serde_json::json!({"resources": [{"arn": "arn:aws:s3:::bkt",
+            "resourceType": "AWS::S3::Bucket", "account": "111122223333",
+            "configuration": configuration}]})
+    };
+    for bpa in [false, true] {
+        let file = dir.join(format!("delegation-{bpa}.json"));
+        std::fs::write(&file, bucket(bpa).to_string()).unwrap();
+        let (code, out, err) = keyhole(&[
+            "analyze",
+            file.to_str().unwrap(),
+            "--account",
+            "111122223333",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 1, "{err}");
+        let all = findings(&out);
+        assert_eq!(all.len(), 1, "{out}");
+        let f = &all[0];
+        assert_eq!(f["isPublic"], !bpa, "{f}");
+        assert_eq!(f["condition"]["s3:DataAccessPointAccount"], "444455556666");
+        assert_eq!(f["sources"][0]["type"], "S3_ACCESS_POINT_ACCOUNT", "{f}");
+        assert_eq!(
+            f["sources"][0]["detail"]["accessPointAccount"],
+            "444455556666"
+        );
+    }
+}
