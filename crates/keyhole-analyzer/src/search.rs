@@ -196,6 +196,20 @@ struct Search {
     space: Space,
     base: Expr,
     dims: Vec<Dimension>,
+    /// The one resource every request names, when the policy does not read the resource (see
+    /// [`resource_read`]): left out of the questions and written into the witnesses.
+    fixed_resource: Option<String>,
+}
+
+/// Whether some statement restricts the resource: a `Resource` other than `"*"`, or any
+/// `NotResource`. When none does, the resource is independent of everything the policy decides.
+fn resource_read(policy: &Policy) -> bool {
+    policy.statements.iter().any(|st| {
+        st.value
+            .resource
+            .as_ref()
+            .is_some_and(|r| r.value.negated || r.value.values.iter().any(|v| v.value != "*"))
+    })
 }
 
 impl Search {
@@ -219,13 +233,27 @@ impl Search {
         };
         let mut space = Space::linked(&options)?;
         let allowed = space.allowed(policy)?;
-        let resource = Expr::any(
-            target
-                .resource_patterns
-                .iter()
-                .map(|p| space.resource_like(p))
-                .collect::<Vec<_>>(),
-        );
+        // A target of one concrete ARN (a KMS key, a role) under a policy that never reads the
+        // resource (`"Resource": "*"`, or none in a trust policy) need not split the resource
+        // by that ARN, which differs for every resource of an account: the answer does not
+        // depend on it, and the witnesses name it.
+        let fixed_resource = match target.resource_patterns.as_slice() {
+            [only] if !keyhole_policy::pattern::has_wildcard(only) && !resource_read(policy) => {
+                Some(only.clone())
+            }
+            _ => None,
+        };
+        let resource = if fixed_resource.is_some() {
+            Expr::always()
+        } else {
+            Expr::any(
+                target
+                    .resource_patterns
+                    .iter()
+                    .map(|p| space.resource_like(p))
+                    .collect::<Vec<_>>(),
+            )
+        };
         let action_scope = Expr::any(
             target
                 .action_patterns
@@ -257,7 +285,12 @@ impl Search {
             }
             order(&mut space, dim, &well_formed)?;
         }
-        Ok(Some(Search { space, base, dims }))
+        Ok(Some(Search {
+            space,
+            base,
+            dims,
+            fixed_resource,
+        }))
     }
 }
 
@@ -354,6 +387,7 @@ pub fn external_access(
         mut space,
         base,
         dims,
+        fixed_resource,
     }) = Search::new(policy, target, zone, limits)?
     else {
         return Ok(Vec::new());
@@ -397,6 +431,11 @@ pub fn external_access(
         }
     }
 
+    if let Some(resource) = &fixed_resource {
+        for (_, witness, _) in &mut kept {
+            witness.resource.clone_from(resource);
+        }
+    }
     let mut out = Vec::new();
     for (cube, witness, reached) in &kept {
         let mut actions: Vec<String> = target

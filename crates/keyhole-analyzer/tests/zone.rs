@@ -210,3 +210,41 @@ fn a_fixed_sse_kms_key_scopes_a_bucket_finding() {
         &found[0].condition
     ));
 }
+
+/// A key policy is analysed on the key's own ARN: `"Resource": "*"` grants it (and the witness
+/// names the key), a statement naming another key grants nothing here.
+#[test]
+fn a_key_policy_is_about_its_own_key() {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/k";
+    let kms = Target {
+        resource: key.to_owned(),
+        resource_patterns: vec![key.to_owned()],
+        action_patterns: vec!["kms:*".to_owned()],
+        actions: vec!["kms:Decrypt".to_owned()].into(),
+        requires: Vec::new(),
+    };
+    let policy = |resource: &str| {
+        parse_policy(&format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+            "Principal": {{"AWS": "444455556666"}}, "Action": "kms:Decrypt",
+            "Resource": "{resource}"}}]}}"#
+        ))
+        .unwrap()
+    };
+    let zone = Zone::account("111122223333");
+    let limits = SearchLimits::default();
+    let star = external_access(&policy("*"), &kms, &zone, &limits).unwrap();
+    assert_eq!(star.len(), 1, "{star:#?}");
+    assert_eq!(star[0].witness.resource, key);
+    let own = external_access(&policy(key), &kms, &zone, &limits).unwrap();
+    assert_eq!(own.len(), 1, "{own:#?}");
+    assert_eq!(own[0].witness.resource, key);
+    let other = external_access(
+        &policy("arn:aws:kms:us-east-1:111122223333:key/other"),
+        &kms,
+        &zone,
+        &limits,
+    )
+    .unwrap();
+    assert!(other.is_empty(), "{other:#?}");
+}
