@@ -541,6 +541,13 @@ impl Encoder {
                             "(or {v6} (bvule {ip} {}))",
                             bv128(u128::from(u32::MAX))
                         ));
+                        // No caller has an IPv4-mapped IPv6 address (AWS reports IPv4 callers
+                        // as IPv4), as in the engine's request space.
+                        space.push(format!(
+                            "(or (not {v6}) (bvult {ip} {}) (bvugt {ip} {}))",
+                            bv128(0xffff_0000_0000),
+                            bv128(0xffff_ffff_ffff)
+                        ));
                     }
                 }
             }

@@ -344,3 +344,27 @@ fn compare_reads_principal_keys_off_the_caller() {
         Some(&ContextValue::Single(arn.account.clone()))
     );
 }
+
+/// `::/0` is every IPv6 caller and no IPv4 one (AWS never reports a caller in the IPv4-mapped
+/// form): decided, with an IPv6 witness, and never together with an IPv4 block.
+#[test]
+fn an_ipv6_block_over_the_mapped_range_is_its_ipv6_addresses() {
+    let v6 = policy(
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "::/0"}}}"#,
+    );
+    let answer = satisfiable(&v6, &identity());
+    assert!(allowed_as_identity(&v6, &answer));
+    let Answer::Yes(w) = answer else {
+        unreachable!()
+    };
+    let Some(ContextValue::Single(ip)) = w.context.get("aws:SourceIp") else {
+        panic!("{w:?}")
+    };
+    assert!(ip.contains(':') && !ip.contains('.'), "{ip}");
+    let both = policy(
+        r#"{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "::/0"}, "ForAnyValue:IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}}"#,
+    );
+    assert_eq!(satisfiable(&both, &identity()), Answer::No);
+}

@@ -20,7 +20,8 @@
 //! `scripts/install-solvers.sh`). Without them (or without the corpus) the tests print
 //! `SKIPPED` and pass, unless `CI=true`. `KEYHOLE_SMT_FULL=1` runs the full set (see
 //! `tests/SMT-ORACLE.md`); `KEYHOLE_SMT_TIMEOUT` sets the per-query timeout in seconds (default
-//! 5, 10 with `KEYHOLE_SMT_FULL=1`).
+//! 5, 10 with `KEYHOLE_SMT_FULL=1`); `KEYHOLE_SMT_FILTER` keeps the queries whose label holds a
+//! text, `KEYHOLE_SMT_CONTAINS` those whose policies do.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -344,6 +345,14 @@ fn describe(job: &Job) -> String {
 fn run_jobs(solvers: &Solvers, mut jobs: Vec<Job>) -> Tally {
     if let Ok(filter) = std::env::var("KEYHOLE_SMT_FILTER") {
         jobs.retain(|j| j.label.contains(&filter));
+    }
+    // Only the queries whose policies mention a text (for instance `::/0`).
+    if let Ok(text) = std::env::var("KEYHOLE_SMT_CONTAINS") {
+        jobs.retain(|j| {
+            std::iter::once(&j.query.first)
+                .chain(j.query.second.as_ref())
+                .any(|p| keyhole_policy::print_policy(p).contains(&text))
+        });
     }
     if let Some(limit) = std::env::var("KEYHOLE_SMT_LIMIT")
         .ok()
