@@ -308,15 +308,24 @@ impl Reader<'_> {
     fn string(&mut self) -> Result<String, JsonError> {
         let open = self.pos;
         self.pos += 1; // opening quote
-        let mut out = String::new();
+        let special = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
+        let run_end = |pos: usize| {
+            self.bytes
+                .get(pos..)
+                .and_then(|rest| rest.iter().position(special))
+                .map_or(self.bytes.len(), |n| pos + n)
+        };
+        // Most strings have no escape: one run to the closing quote, copied once.
+        let first_end = run_end(self.pos);
+        if self.bytes.get(first_end) == Some(&b'"') {
+            let text = self.text.get(self.pos..first_end).unwrap_or_default();
+            self.pos = first_end + 1;
+            return Ok(text.to_owned());
+        }
+        let mut out = String::with_capacity(first_end - self.pos + 16);
         loop {
             let run_start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = run_end(self.pos);
             // Runs stop only at ASCII bytes, so both ends are char boundaries.
             out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
             match self.peek() {
@@ -438,6 +447,27 @@ impl Reader<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any string, written by serde_json (escapes, control characters, non-ASCII), reads
+        /// back as itself, alone and as an object key and value; every strict prefix of the
+        /// text is an error, never a panic.
+        #[test]
+        fn strings_read_back_as_written(s in any::<String>(), plain in "[ -!#-\\[\\]-~]{0,40}") {
+            for text in [s.as_str(), plain.as_str()] {
+                let written = serde_json::to_string(text).unwrap();
+                let read = parse_json(&written, JsonLimits::default()).unwrap();
+                prop_assert_eq!(read.to_value(), serde_json::Value::String(text.to_owned()));
+                let object = format!("{{{written}: [{written}]}}");
+                let read = parse_json(&object, JsonLimits::default()).unwrap();
+                prop_assert_eq!(read.to_value(), serde_json::json!({text: [text]}));
+                for end in (0..written.len()).filter(|&i| written.is_char_boundary(i)) {
+                    prop_assert!(parse_json(&written[..end], JsonLimits::default()).is_err());
+                }
+            }
+        }
+    }
 
     fn err(text: &str) -> JsonError {
         parse_json(text, JsonLimits::default()).unwrap_err()
