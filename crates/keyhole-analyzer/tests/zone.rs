@@ -20,6 +20,19 @@ fn target() -> Target {
     }
 }
 
+const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/k";
+
+/// A KMS key analysed on its own ARN for `kms:Decrypt`, as `keyhole analyze` does.
+fn kms_target() -> Target {
+    Target {
+        resource: KEY.to_owned(),
+        resource_patterns: vec![KEY.to_owned()],
+        action_patterns: vec!["kms:*".to_owned()],
+        actions: vec!["kms:Decrypt".to_owned()].into(),
+        requires: Vec::new(),
+    }
+}
+
 const PATHS: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
     "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-aaa/r-ab12/ou-ab12-1/*"}}}]}"#;
@@ -116,14 +129,7 @@ fn one_account_spelled_two_ways_is_not_public() {
 /// outside the zone, while another account's value is a finding scoped by it.
 #[test]
 fn kms_caller_account_is_the_callers_own_account() {
-    let key = "arn:aws:kms:us-east-1:111122223333:key/k";
-    let kms = Target {
-        resource: key.to_owned(),
-        resource_patterns: vec![key.to_owned()],
-        action_patterns: vec!["kms:Decrypt".to_owned()],
-        actions: vec!["kms:Decrypt".to_owned()].into(),
-        requires: Vec::new(),
-    };
+    let kms = kms_target();
     let policy = |account: &str| {
         parse_policy(&format!(
             r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
@@ -215,14 +221,8 @@ fn a_fixed_sse_kms_key_scopes_a_bucket_finding() {
 /// names the key), a statement naming another key grants nothing here.
 #[test]
 fn a_key_policy_is_about_its_own_key() {
-    let key = "arn:aws:kms:us-east-1:111122223333:key/k";
-    let kms = Target {
-        resource: key.to_owned(),
-        resource_patterns: vec![key.to_owned()],
-        action_patterns: vec!["kms:*".to_owned()],
-        actions: vec!["kms:Decrypt".to_owned()].into(),
-        requires: Vec::new(),
-    };
+    let key = KEY;
+    let kms = kms_target();
     let policy = |resource: &str| {
         parse_policy(&format!(
             r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
