@@ -59,7 +59,7 @@ pub const FINDING_KEYS: &[&str] = &[
     "graph.facebook.com:app_id",
     "accounts.google.com:aud",
     "www.amazon.com:app_id",
-    "saml:aud",
+    "SAML:aud",
 ];
 
 /// Whether a condition key scopes access (see [`FINDING_KEYS`]): the listed keys, and the
