@@ -201,6 +201,9 @@ fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
         // caller AWS could actually see; looser shapes only when the atom excludes all of these.
         Shape::Principal => vec![
             ("arn:aws:iam::111122223333:user/?*", true),
+            // Another account with a plausible (twelve-digit) id, with no digit the first
+            // shape does not list: `?` would pick letters.
+            ("arn:aws:iam::111111111111:user/?*", true),
             ("arn:aws:iam::????????????:user/?*", true),
             ("arn:aws:iam::????????????:role/?*", true),
             ("arn:aws:sts::????????????:assumed-role/?*/?*", true),
@@ -221,10 +224,10 @@ fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
 ///
 /// For the principal it is `arn:aws:*:*:*:?*`: every IAM shape before it is an ARN of partition
 /// `aws` with a non-empty resource. A service principal's atom meets none of them, and without
-/// the gate its witness search tried all eight before `?*.amazonaws.com`.
+/// the gate its witness search tried all nine before `?*.amazonaws.com`.
 pub(crate) fn preference_gate(var: &Var) -> Option<usize> {
     match var {
-        Var::Principal => Some(7),
+        Var::Principal => Some(8),
         Var::Action | Var::Resource | Var::PrincipalKind | Var::Key(_) => None,
     }
 }
@@ -548,6 +551,14 @@ fn split(
             ));
         }
         regions = next;
+    }
+    if shape == Shape::PrincipalKind {
+        // IAM callers first: a witness takes the least atom a request allows, and an IAM
+        // caller from another account is the request a reader expects (and one every service
+        // accepts); federated and anonymous callers when only they get in.
+        regions.sort_by_key(
+            |(region, _)| !matches!(region, Region::Kind(set) if set.contains(PrincipalKind::Aws)),
+        );
     }
     let (regions, inside) = regions.into_iter().unzip();
     Ok(assemble(shape, regions, inside, set_of_expr))
