@@ -353,6 +353,8 @@ fn delegated_to_other_accounts(found: Vec<Finding>, restrict: bool) -> Vec<Findi
             if restrict {
                 f.is_public = Some(false);
             }
+            // The id covers the sources.
+            f.assign_id();
             f
         })
         .collect()

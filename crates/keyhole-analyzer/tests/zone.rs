@@ -248,3 +248,30 @@ fn a_key_policy_is_about_its_own_key() {
     .unwrap();
     assert!(other.is_empty(), "{other:#?}");
 }
+
+/// A bucket finding through another account's access point carries the
+/// `S3_ACCESS_POINT_ACCOUNT` source, and its id is the one its canonical key (which covers the
+/// source) gives.
+#[test]
+fn a_delegated_bucket_findings_id_covers_its_source() {
+    let object = serde_json::json!({"resources": [{"arn": "arn:aws:s3:::bkt",
+        "resourceType": "AWS::S3::Bucket", "account": "111122223333",
+        "configuration": {"bucketPolicy": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::bkt/*",
+            "Condition": {"StringEquals": {"s3:DataAccessPointAccount": "444455556666"}}}]}}}]});
+    let mut loaded =
+        keyhole_sources::read_str(std::path::Path::new("t.json"), &object.to_string()).unwrap();
+    let resource = loaded.resources.remove(0);
+    let ctx = keyhole_analyzer::Context {
+        zone: Zone::account("111122223333"),
+        ..keyhole_analyzer::Context::default()
+    };
+    let found = keyhole_analyzer::analyze(&resource, &ctx);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let sources = found[0].sources.clone().unwrap_or_default();
+    assert_eq!(sources[0].kind, "S3_ACCESS_POINT_ACCOUNT");
+    let mut again = found[0].clone();
+    again.assign_id();
+    assert_eq!(again.id, found[0].id);
+}

@@ -417,6 +417,7 @@ fn delegation_to_another_accounts_access_point() {
             "resourceType": "AWS::S3::Bucket", "account": "111122223333",
             "configuration": configuration}]})
     };
+    let mut ids = Vec::new();
     for bpa in [false, true] {
         let file = dir.join(format!("delegation-{bpa}.json"));
         std::fs::write(&file, bucket(bpa).to_string()).unwrap();
@@ -439,5 +440,8 @@ fn delegation_to_another_accounts_access_point() {
             f["sources"][0]["detail"]["accessPointAccount"],
             "444455556666"
         );
+        ids.push(f["id"].clone());
     }
+    // The id covers the finding's source, not its isPublic: the same finding either way.
+    assert_eq!(ids[0], ids[1]);
 }
