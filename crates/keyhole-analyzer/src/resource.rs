@@ -321,15 +321,14 @@ fn merge(own: Option<PublicAccessBlock>, account: PublicAccessBlock) -> PublicAc
     }
 }
 
-/// The access point condition of a bucket finding that another account's access points
-/// reach: `(source detail field, value)`.
+/// The access point account of a bucket finding that another account's access points reach
+/// (`s3:DataAccessPointAccount`; a value in the zone is internal, so any left is another
+/// account's). An `s3:DataAccessPointArn` condition keeps the `POLICY` source: its account
+/// may be the zone's own.
 fn access_point_scope(f: &Finding) -> Option<(&'static str, &str)> {
-    [
-        ("s3:DataAccessPointAccount", "accessPointAccount"),
-        ("s3:DataAccessPointArn", "accessPointArn"),
-    ]
-    .into_iter()
-    .find_map(|(key, field)| f.condition.get(key).map(|v| (field, v.as_str())))
+    f.condition
+        .get("s3:DataAccessPointAccount")
+        .map(|v| ("accessPointAccount", v.as_str()))
 }
 
 /// Bucket findings reached through access points of accounts outside the zone (the zone's own

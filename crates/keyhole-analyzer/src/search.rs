@@ -1057,9 +1057,9 @@ fn pins(key: &str, value: &str) -> bool {
                     })
         }),
         // Another account's access point may let anyone in: Access Analyzer reports a bucket
-        // that delegates to one as public (the zone's own access points are internal).
-        "s3:dataaccesspointaccount" | "s3:dataaccesspointarn" => false,
-        "aws:principalarn" | "aws:sourcearn" => {
+        // that delegates to one as public (a value in the zone is internal, `external`).
+        "s3:dataaccesspointaccount" => false,
+        "aws:principalarn" | "aws:sourcearn" | "s3:dataaccesspointarn" => {
             // A pattern whose `*` may cross `:` still pins the account when it spells one.
             let spells_account = value.split(':').any(keyhole_policy::arn::is_account_id);
             match keyhole_policy::arn::split_arn(value) {

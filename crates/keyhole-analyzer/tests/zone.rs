@@ -254,12 +254,38 @@ fn a_key_policy_is_about_its_own_key() {
 /// source) gives.
 #[test]
 fn a_delegated_bucket_findings_id_covers_its_source() {
+    let found =
+        analyze_bucket_reading(serde_json::json!({"s3:DataAccessPointAccount": "444455556666"}));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let sources = found[0].sources.clone().unwrap_or_default();
+    assert_eq!(sources[0].kind, "S3_ACCESS_POINT_ACCOUNT");
+    let mut again = found[0].clone();
+    again.assign_id();
+    assert_eq!(again.id, found[0].id);
+}
+
+/// `s3:DataAccessPointArn` naming one of the zone's own access points is no cross-account
+/// delegation: the finding stays non-public with the `POLICY` source.
+#[test]
+fn an_own_access_point_arn_is_not_a_cross_account_delegation() {
+    let found = analyze_bucket_reading(serde_json::json!({
+        "s3:DataAccessPointArn": "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1"}));
+    for f in found {
+        assert_eq!(f.is_public, Some(false), "{f:#?}");
+        let sources = f.sources.unwrap_or_default();
+        assert!(sources.iter().all(|s| s.kind == "POLICY"), "{sources:?}");
+    }
+}
+
+/// `keyhole analyze`'s findings for bucket `bkt` of account `111122223333` whose policy lets
+/// anyone `s3:GetObject` under `StringEquals` on `condition`.
+fn analyze_bucket_reading(condition: serde_json::Value) -> Vec<keyhole_analyzer::Finding> {
     let object = serde_json::json!({"resources": [{"arn": "arn:aws:s3:::bkt",
         "resourceType": "AWS::S3::Bucket", "account": "111122223333",
         "configuration": {"bucketPolicy": {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
             "Resource": "arn:aws:s3:::bkt/*",
-            "Condition": {"StringEquals": {"s3:DataAccessPointAccount": "444455556666"}}}]}}}]});
+            "Condition": {"StringEquals": condition}}]}}}]});
     let mut loaded =
         keyhole_sources::read_str(std::path::Path::new("t.json"), &object.to_string()).unwrap();
     let resource = loaded.resources.remove(0);
@@ -267,11 +293,5 @@ fn a_delegated_bucket_findings_id_covers_its_source() {
         zone: Zone::account("111122223333"),
         ..keyhole_analyzer::Context::default()
     };
-    let found = keyhole_analyzer::analyze(&resource, &ctx);
-    assert_eq!(found.len(), 1, "{found:#?}");
-    let sources = found[0].sources.clone().unwrap_or_default();
-    assert_eq!(sources[0].kind, "S3_ACCESS_POINT_ACCOUNT");
-    let mut again = found[0].clone();
-    again.assign_id();
-    assert_eq!(again.id, found[0].id);
+    keyhole_analyzer::analyze(&resource, &ctx)
 }
