@@ -325,10 +325,10 @@ fn merge(own: Option<PublicAccessBlock>, account: PublicAccessBlock) -> PublicAc
 /// (`s3:DataAccessPointAccount`; a value in the zone is internal, so any left is another
 /// account's). An `s3:DataAccessPointArn` condition keeps the `POLICY` source: its account
 /// may be the zone's own.
-fn access_point_scope(f: &Finding) -> Option<(&'static str, &str)> {
+fn access_point_scope(f: &Finding) -> Option<&str> {
     f.condition
         .get("s3:DataAccessPointAccount")
-        .map(|v| ("accessPointAccount", v.as_str()))
+        .map(String::as_str)
 }
 
 /// Bucket findings reached through access points of accounts outside the zone (the zone's own
@@ -341,10 +341,10 @@ fn delegated_to_other_accounts(found: Vec<Finding>, restrict: bool) -> Vec<Findi
     found
         .into_iter()
         .map(|mut f| {
-            let Some((field, value)) = access_point_scope(&f) else {
+            let Some(account) = access_point_scope(&f) else {
                 return f;
             };
-            let detail = BTreeMap::from([(field.to_owned(), value.to_owned())]);
+            let detail = BTreeMap::from([("accessPointAccount".to_owned(), account.to_owned())]);
             f.sources = Some(vec![FindingSource {
                 kind: "S3_ACCESS_POINT_ACCOUNT".to_owned(),
                 detail: Some(detail),

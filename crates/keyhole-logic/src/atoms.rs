@@ -210,7 +210,7 @@ fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
             ("arn:aws:iam::????????????:root", true),
             ("arn:aws:iam::111122223333:?*", true),
             ("arn:aws:*:*:111122223333:?*", true),
-            ("arn:aws:*:*:*:?*", true),
+            (ANY_AWS_ARN, true),
             ("?*.amazonaws.com", false),
         ],
         _ => vec![],
@@ -226,11 +226,19 @@ fn preferred_globs(shape: Shape) -> Vec<(&'static str, bool)> {
 /// `aws` with a non-empty resource. A service principal's atom meets none of them, and without
 /// the gate its witness search tried all nine before `?*.amazonaws.com`.
 pub(crate) fn preference_gate(var: &Var) -> Option<usize> {
+    static PRINCIPAL: OnceLock<Option<usize>> = OnceLock::new();
     match var {
-        Var::Principal => Some(8),
+        Var::Principal => *PRINCIPAL.get_or_init(|| {
+            preferred_globs(Shape::Principal)
+                .iter()
+                .position(|&(glob, _)| glob == ANY_AWS_ARN)
+        }),
         Var::Action | Var::Resource | Var::PrincipalKind | Var::Key(_) => None,
     }
 }
+
+/// Every ARN of partition `aws` with a non-empty resource: the principal's gate shape.
+const ANY_AWS_ARN: &str = "arn:aws:*:*:*:?*";
 
 /// Splits every variable's domain by the tests that mention it.
 ///

@@ -7,9 +7,8 @@
 //!
 //! Both questions are asked in one linked [`Space`]: the two policies are atomised once, and
 //! for resource policies `aws:PrincipalArn`, `aws:PrincipalAccount` and `kms:CallerAccount` are
-//! the caller's own, so
-//! every witness is a request AWS could receive (never, say, a service principal carrying an
-//! `aws:PrincipalAccount`).
+//! the caller's own, so every witness is a request AWS could receive (never, say, a service
+//! principal carrying an `aws:PrincipalAccount`).
 
 use keyhole_policy::request::Request;
 use keyhole_policy::{Decision, EvalOptions, Layer, Policy, evaluate_policy};

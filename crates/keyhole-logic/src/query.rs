@@ -780,29 +780,31 @@ fn compute_atom_value(var: &VarAtoms, atom: usize) -> Result<Value, String> {
                     Var::Action => catalog_action_in(words, *atom),
                     _ => None,
                 };
-                // The shapes in order; once one finds nothing, the gate (a later shape holding
-                // every earlier one) is asked, and when it finds nothing too the shapes it holds
-                // are skipped: the same witness as trying each in turn.
+                // The shapes in order. After the first that finds nothing, the gate (a later
+                // shape holding every earlier one) is searched once: when that search ends with
+                // no word, the shapes it holds are skipped; otherwise its word is kept for its
+                // turn. The same witness as trying each in turn.
                 let gate = preference_gate(&var.var).filter(|&g| g < words.preferences());
-                let mut gate_word: Option<Option<String>> = None;
-                for preference in 0..words.preferences() {
-                    if found.is_some() {
-                        break;
-                    }
-                    if let (Some(g), Some(word)) = (gate, &gate_word)
-                        && (word.is_none() || preference == g)
-                        && preference <= g
-                    {
-                        found.clone_from(word);
-                        continue;
-                    }
-                    found = words.witness_preferring(*atom, preference);
+                let mut gate_asked = false;
+                let mut gate_word = None;
+                let mut preference = 0;
+                while found.is_none() && preference < words.preferences() {
+                    found = if gate_asked && gate == Some(preference) {
+                        gate_word.take()
+                    } else {
+                        words.witness_preferring(*atom, preference)
+                    };
+                    preference += 1;
                     if found.is_none()
-                        && gate_word.is_none()
-                        && let Some(g) = gate.filter(|&g| preference < g)
+                        && !gate_asked
+                        && let Some(g) = gate.filter(|&g| preference <= g)
                     {
-                        // A gate whose search did not finish closes nothing.
-                        gate_word = words.search_preferring(*atom, g);
+                        gate_asked = true;
+                        match words.search_preferring(*atom, g) {
+                            Some(None) => preference = g + 1,
+                            // A search that did not finish closes nothing.
+                            word => gate_word = word.flatten(),
+                        }
                     }
                 }
                 Value::Text(

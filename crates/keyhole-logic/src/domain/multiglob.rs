@@ -415,20 +415,17 @@ fn only(alphabet: &Alphabet, chars: impl IntoIterator<Item = char>) -> Result<Ta
         }
         let taken = few.get_mut(..n).unwrap_or_default();
         taken.sort_unstable();
+        // Sorted and deduplicated, as `Take::only` keeps them.
+        let mut out = [0u32; 4];
         let mut len = 0usize;
-        for i in 0..taken.len() {
-            let class = taken.get(i).copied().unwrap_or(0);
-            if len == 0 || taken.get(len - 1) != Some(&class) {
-                if let Some(slot) = taken.get_mut(len) {
+        for &class in taken.iter() {
+            if len == 0 || out.get(len - 1) != Some(&class) {
+                if let Some(slot) = out.get_mut(len) {
                     *slot = class;
                 }
                 len += 1;
             }
         }
-        let mut out = [0u32; 4];
-        out.iter_mut()
-            .zip(taken.iter().take(len))
-            .for_each(|(o, &c)| *o = c);
         return Ok(Take::Few(u8::try_from(len).unwrap_or(4), out));
     }
     let classes = chars
