@@ -25,15 +25,47 @@ pub(crate) enum Record {
     AccountBlock(AccountPublicAccessBlock),
 }
 
-const RESOURCE_FIELDS: &[&str] = &["arn", "resourceType", "account", "region", "configuration"];
+const RESOURCE_FIELDS: &[&str] = &[
+    "arn",
+    "resourceType",
+    "type",
+    "account",
+    "region",
+    "configuration",
+];
+
+/// The resource type of a resource object: `resourceType`, Access Analyzer's and AWS Config's
+/// name for it, or `type`, the shorter name the resource file format was first written with.
+/// Both at once is an error, even when they agree: one of them would be dead text.
+pub(crate) fn type_member<'d>(obj: &Obj<'d>) -> Result<(&'d Json, &'static str), SourceError> {
+    match (obj.get("resourceType"), obj.get("type")) {
+        (Some(_), Some(_)) => {
+            let span = obj
+                .members
+                .iter()
+                .find(|m| m.key == "type")
+                .map_or(obj.json.span, |m| m.key_span);
+            let mut err = obj.doc.error(
+                span,
+                SourceErrorKind::DuplicateField {
+                    field: "type".to_owned(),
+                },
+            );
+            err.help = Some("`type` is another name for `resourceType`: give one".to_owned());
+            Err(err)
+        }
+        (None, Some(t)) => Ok((t, "type")),
+        _ => Ok((obj.required("resourceType", None)?, "resourceType")),
+    }
+}
 
 /// Reads one resource object.
 /// `field` names the object in a type error, such as `resources[3]`.
 pub(crate) fn read_resource(doc: Doc<'_>, json: &Json, field: &str) -> Result<Record, SourceError> {
     let obj = doc.record_object(json, field)?;
     obj.only(RESOURCE_FIELDS, "a resource")?;
-    let type_json = obj.required("resourceType", None)?;
-    let type_name = doc.string(type_json, "resourceType")?;
+    let (type_json, type_field) = type_member(&obj)?;
+    let type_name = doc.string(type_json, type_field)?;
     if type_name == ACCOUNT_PUBLIC_ACCESS_BLOCK {
         return account_block(obj).map(Record::AccountBlock);
     }
@@ -180,7 +212,7 @@ pub(crate) fn finish(
 fn account_block(obj: Obj<'_>) -> Result<AccountPublicAccessBlock, SourceError> {
     let doc = obj.doc;
     obj.only(
-        &["resourceType", "account", "configuration"],
+        &["resourceType", "type", "account", "configuration"],
         &format!("an `{ACCOUNT_PUBLIC_ACCESS_BLOCK}` entry"),
     )?;
     let account_json = obj.required("account", None)?;

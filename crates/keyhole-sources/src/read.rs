@@ -568,7 +568,7 @@ fn record(
         }
         if !members
             .iter()
-            .any(|m| m.key == "resourceType" || m.key == "arn")
+            .any(|m| matches!(m.key.as_str(), "resourceType" | "type" | "arn"))
         {
             return Err(unrecognized(doc, json));
         }

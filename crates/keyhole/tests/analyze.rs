@@ -445,3 +445,58 @@ fn delegation_to_another_accounts_access_point() {
     // The id covers the finding's source, not its isPublic: the same finding either way.
     assert_eq!(ids[0], ids[1]);
 }
+
+/// The resource file as the format was first specified, with `type` for `resourceType`:
+/// read the same, in a `{"resources": …}` file and in JSON lines; both names at once is an
+/// error at the second one.
+#[test]
+fn type_is_another_name_for_resource_type() {
+    let dir = tempdir();
+    let queue = |name: &str, field: &str| {
+        format!(
+            r#"{{"arn": "arn:aws:sqs:us-east-1:111122223333:{name}", "{field}": "AWS::SQS::Queue", "account": "111122223333", "region": "us-east-1", "configuration": {{"queuePolicy": "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sqs:SendMessage\",\"Resource\":\"*\"}}]}}"}}}}"#
+        )
+    };
+    let run = |path: &PathBuf| {
+        let (code, out, err) = keyhole(&[
+            "analyze",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--analyzed-at",
+            AT,
+        ]);
+        assert_eq!(code, 1, "{err}");
+        findings(&out)
+    };
+    let typed = dir.join("typed.json");
+    std::fs::write(
+        &typed,
+        format!(r#"{{"resources": [{}]}}"#, queue("q", "type")),
+    )
+    .unwrap();
+    let named = dir.join("named.json");
+    std::fs::write(
+        &named,
+        format!(r#"{{"resources": [{}]}}"#, queue("q", "resourceType")),
+    )
+    .unwrap();
+    let lines = dir.join("typed.jsonl");
+    std::fs::write(&lines, format!("{}\n", queue("q", "type"))).unwrap();
+    let by_type = run(&typed);
+    assert_eq!(by_type.len(), 1);
+    assert_eq!(by_type[0]["isPublic"], true);
+    assert_eq!(by_type, run(&named));
+    assert_eq!(by_type, run(&lines));
+
+    let both = dir.join("both.json");
+    std::fs::write(
+        &both,
+        "{\"resources\": [\n  {\"arn\": \"arn:aws:sqs:us-east-1:111122223333:q\", \"resourceType\": \"AWS::SQS::Queue\", \"type\": \"AWS::SQS::Queue\"}\n]}\n",
+    )
+    .unwrap();
+    let (code, _, err) = keyhole(&["analyze", both.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("both.json:2:"), "{err}");
+    assert!(err.contains("`type`"), "{err}");
+}
