@@ -378,6 +378,15 @@ impl SmallPositions {
         if seeds == 0 { 0 } else { self.close(seeds) }
     }
 
+    /// Whether every position of `set` takes only classes it names (none is a `?` or a `*`):
+    /// then no other class steps the set.
+    fn names_every_class(&self, set: u64) -> bool {
+        Self::bits(set).all(|p| match self.steps.get(p) {
+            Some(Step::One(t) | Step::Run(t)) => t.named().is_some(),
+            Some(Step::End(_)) | None => true,
+        })
+    }
+
     /// As [`Positions::named_classes`].
     fn named_classes(&self, set: u64, out: &mut Vec<u32>) {
         for p in Self::bits(set) {
@@ -879,8 +888,13 @@ impl StringAtoms {
             .filter_map(|&c| u32::try_from(c).ok())
             .find(|c| named.binary_search(c).is_err());
         named.extend(fallback);
-        named.retain(|&c| self.rank.get(c as usize).is_some_and(|&r| r != u32::MAX));
-        named.sort_by_key(|&c| self.rank.get(c as usize).copied().unwrap_or(u32::MAX));
+        self.in_preference_order(named);
+    }
+
+    /// Keeps the classes of the witness preference, in its order.
+    fn in_preference_order(&self, classes: &mut Vec<u32>) {
+        classes.retain(|&c| self.rank.get(c as usize).is_some_and(|&r| r != u32::MAX));
+        classes.sort_by_key(|&c| self.rank.get(c as usize).copied().unwrap_or(u32::MAX));
     }
 
     fn word(&self, parent: &[Option<(u32, u32)>], mut at: u32) -> String {
@@ -1063,9 +1077,18 @@ impl StringAtoms {
                 return Some(Some(self.word(&parent, here)));
             }
             classes.clear();
-            classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
             preferred.named_classes(bits, &mut classes);
-            self.candidates(&mut classes);
+            if preferred.names_every_class(bits) {
+                // Only the classes the preference names step it (most of a preference is
+                // literal: `arn:aws:iam::111111111111:user/`): the state's own classes and
+                // the fallback class would all be dropped below, so they are not listed.
+                classes.sort_unstable();
+                classes.dedup();
+                self.in_preference_order(&mut classes);
+            } else {
+                classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
+                self.candidates(&mut classes);
+            }
             for &class in &classes {
                 let next = preferred.step(bits, class);
                 if next == 0 {
