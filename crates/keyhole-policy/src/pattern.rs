@@ -112,24 +112,24 @@ impl Glob {
     /// Does `value` match?
     #[must_use]
     pub fn matches(&self, value: &str, case: Case) -> bool {
-        let mut v: Vec<char> = Vec::with_capacity(value.len());
-        v.extend(value.chars());
-        tokens_match(&self.tokens, &v, case)
+        tokens_match(&self.tokens, value, case)
     }
 
     /// Splits into the six colon-separated ARN segments: the first five end at the first five
     /// `:` characters, the sixth (the resource) keeps any further `:`. `None` with fewer than six.
     #[must_use]
     pub fn arn_segments(&self) -> Option<[&[Token]; 6]> {
-        let mut parts: Vec<&[Token]> = Vec::with_capacity(6);
+        let mut parts: [&[Token]; 6] = [&[]; 6];
         let mut rest: &[Token] = &self.tokens;
-        for _ in 0..5 {
+        for part in parts.iter_mut().take(5) {
             let i = rest.iter().position(|t| *t == Token::Char(':'))?;
-            parts.push(rest.get(..i)?);
+            *part = rest.get(..i)?;
             rest = rest.get(i + 1..)?;
         }
-        parts.push(rest);
-        parts.try_into().ok()
+        if let Some(last) = parts.last_mut() {
+            *last = rest;
+        }
+        Some(parts)
     }
 
     /// ARN matching as `ArnLike`/`ArnEquals` and the `Resource` element do it: both sides split into
@@ -143,10 +143,10 @@ impl Glob {
         let Some(value) = crate::arn::split_arn(value) else {
             return false;
         };
-        pattern.iter().zip(value.iter()).all(|(p, v)| {
-            let chars: Vec<char> = v.chars().collect();
-            tokens_match(p, &chars, Case::Sensitive)
-        })
+        pattern
+            .iter()
+            .zip(value.iter())
+            .all(|(p, v)| tokens_match(p, v, Case::Sensitive))
     }
 }
 
@@ -166,28 +166,34 @@ impl std::fmt::Display for Glob {
     }
 }
 
-fn tokens_match(p: &[Token], v: &[char], case: Case) -> bool {
+/// The two-pointer match of [`wildcard_match`], reading `v` in place: `vi` and the star's
+/// `absorbed` are byte offsets, always at character boundaries (the evaluator matches every
+/// `Action`, `Resource` and `…Like` value of a policy on each request, and a character vector
+/// per match was most of its cost).
+fn tokens_match(p: &[Token], v: &str, case: Case) -> bool {
+    let char_at = |at: usize| v.get(at..).and_then(|rest| rest.chars().next());
     let (mut pi, mut vi) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while vi < v.len() {
-        match (p.get(pi), v.get(vi)) {
-            (Some(Token::Star), _) => {
+    while let Some(vc) = char_at(vi) {
+        match p.get(pi) {
+            Some(Token::Star) => {
                 star = Some((pi + 1, vi));
                 pi += 1;
             }
-            (Some(Token::AnyOne), Some(_)) => {
+            Some(Token::AnyOne) => {
                 pi += 1;
-                vi += 1;
+                vi += vc.len_utf8();
             }
-            (Some(Token::Char(pc)), Some(&vc)) if chars_equal(*pc, vc, case) => {
+            Some(Token::Char(pc)) if chars_equal(*pc, vc, case) => {
                 pi += 1;
-                vi += 1;
+                vi += vc.len_utf8();
             }
             _ => match star {
                 Some((after_star, absorbed)) => {
+                    let absorbed = absorbed + char_at(absorbed).map_or(1, char::len_utf8);
                     pi = after_star;
-                    vi = absorbed + 1;
-                    star = Some((after_star, absorbed + 1));
+                    vi = absorbed;
+                    star = Some((after_star, absorbed));
                 }
                 None => return false,
             },

@@ -192,6 +192,13 @@ proptest! {
         prop_assert_eq!(wildcard_match(&pattern, &value, Case::Sensitive), glob_to_regex(&pattern).is_match(&value));
     }
 
+    /// Characters of two, three and four bytes match, and `?` and `*` take them, as one
+    /// character each (the matcher reads the value in place, by byte offsets).
+    #[test]
+    fn wildcard_matches_multibyte_like_regex(pattern in "[aé€😀*?]{0,10}", value in "[aé€😀]{0,12}") {
+        prop_assert_eq!(wildcard_match(&pattern, &value, Case::Sensitive), glob_to_regex(&pattern).is_match(&value));
+    }
+
     /// Case-insensitive matching agrees with a case-insensitive regex.
     #[test]
     fn wildcard_ignores_case_like_regex(pattern in "[aAbB*?]{0,8}", value in "[aAbB]{0,10}") {
