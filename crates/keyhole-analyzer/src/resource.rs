@@ -450,9 +450,19 @@ impl Base<'_> {
             Ok(a) => a,
             Err(reason) => return vec![self.error("UNDECIDED", format!("{field}: {reason}"))],
         };
+        if accesses.is_empty() {
+            return Vec::new();
+        }
+        // The evaluator re-checks every witness against this one set (built once per policy,
+        // not per finding: the policy's copy was a tenth of a heavy policy's findings time).
+        let set = PolicySet {
+            identity: vec![allow_all()],
+            resource: Some(policy.clone()),
+            ..Default::default()
+        };
         let mut out = Vec::new();
         for access in accesses {
-            match self.access_finding(field, policy, &access, sources) {
+            match self.access_finding(field, &set, &access, sources) {
                 Ok(f) => out.push(f),
                 Err(detail) => out.push(self.error("UNDECIDED", detail)),
             }
@@ -463,18 +473,13 @@ impl Base<'_> {
     fn access_finding(
         &self,
         field: &str,
-        policy: &Policy,
+        set: &PolicySet,
         access: &Access,
         sources: &[FindingSource],
     ) -> Result<Finding, String> {
         let mut request: Request = access.witness.to_request();
         request.resource_account = Some(self.resource.account.clone());
-        let set = PolicySet {
-            identity: vec![allow_all()],
-            resource: Some(policy.clone()),
-            ..Default::default()
-        };
-        let evaluation = evaluate(&request, &set, &EvalOptions::default());
+        let evaluation = evaluate(&request, set, &EvalOptions::default());
         if evaluation.decision != Decision::Allowed {
             return Err(format!(
                 "{field}: internal: the engine's witness for {} {} is not allowed by the evaluator ({:?})",
