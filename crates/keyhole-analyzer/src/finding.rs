@@ -106,11 +106,25 @@ pub struct Finding {
 /// keyhole's namespace for finding ids (a fixed random UUID).
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6b65_7968_6f6c_6541_a7e1_3f0c_9d2b_5e11);
 
-/// The stable id of a finding with these parts.
+/// The stable id of a finding with these parts: the UUID v5 (RFC 9562 §5.5) of the parts joined
+/// by U+001F, in keyhole's namespace.
 #[must_use]
 pub fn finding_id(parts: &[&str]) -> String {
-    let key = parts.join("\u{1f}");
-    uuid::Uuid::new_v5(&NAMESPACE, key.as_bytes()).to_string()
+    use sha1::Digest;
+    let mut hash = sha1::Sha1::new();
+    hash.update(NAMESPACE.as_bytes());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hash.update("\u{1f}".as_bytes());
+        }
+        hash.update(part.as_bytes());
+    }
+    let digest = hash.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+    uuid::Builder::from_sha1_bytes(first)
+        .into_uuid()
+        .to_string()
 }
 
 impl Finding {
@@ -146,5 +160,22 @@ impl Finding {
         let key = self.canonical_key();
         let parts: Vec<&str> = key.iter().map(String::as_str).collect();
         self.id = finding_id(&parts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::finding_id;
+
+    /// The ids are RFC 9562 UUID v5 (the values below are Python's `uuid.uuid5` in keyhole's
+    /// namespace): they stay stable across keyhole versions and hash implementations.
+    #[test]
+    fn finding_ids_are_uuid_v5_of_the_joined_parts() {
+        assert_eq!(
+            finding_id(&["arn:aws:s3:::b", "principal.AWS=*", "action=s3:GetObject"]),
+            "24b4db6f-433f-5929-8cbd-11edd8e5c660"
+        );
+        assert_eq!(finding_id(&[]), "72510d9c-b4c5-5dd3-90f6-be5fe944e865");
+        assert_eq!(finding_id(&["é"]), "cad50899-330f-590e-ae7d-70949085c230");
     }
 }
