@@ -214,7 +214,13 @@ impl Positions {
             }
         }
         out.sort_unstable();
-        // Drop redundant positions, right to left, compacting towards the end.
+        self.drop_redundant(out);
+    }
+
+    /// Drops from a sorted closed set the positions a run in it makes redundant (see
+    /// `cover_from`).
+    fn drop_redundant(&self, out: &mut Vec<u32>) {
+        // Right to left, compacting towards the end.
         let mut min_cover = u32::MAX;
         let mut write = out.len();
         for read in (0..out.len()).rev() {
@@ -233,20 +239,38 @@ impl Positions {
     }
 
     /// The positions after reading one character of `class` in `set`, into `out`.
-    fn step(&self, scratch: &mut Scratch, set: &[u32], class: u32, out: &mut Vec<u32>) {
-        scratch.stack.clear();
+    ///
+    /// `set` is sorted (every state's set comes from [`Positions::close`] or from here), so
+    /// the seeds come in order too (`p` or `p + 1` for each `p`) and the closure is built in
+    /// one pass: a seed's closure is the run of `Run` steps from it to the next other step,
+    /// and a seed inside the previous seed's run adds nothing. The same set as
+    /// [`Positions::close`] on the seeds, without its marks, stack and sort (the subset
+    /// construction's largest cost).
+    fn step(&self, _scratch: &mut Scratch, set: &[u32], class: u32, out: &mut Vec<u32>) {
+        debug_assert!(set.windows(2).all(|w| matches!(w, [a, b] if a < b)));
+        out.clear();
+        // Positions below this are already in `out`, with the runs they lead through.
+        let mut closed = 0u32;
         for &p in set {
-            match self.steps.get(p as usize) {
-                Some(Step::One(t)) if t.takes(class) => scratch.stack.push(p + 1),
-                Some(Step::Run(t)) if t.takes(class) => scratch.stack.push(p),
-                _ => {}
+            let seed = match self.steps.get(p as usize) {
+                Some(Step::One(t)) if t.takes(class) => p + 1,
+                Some(Step::Run(t)) if t.takes(class) => p,
+                _ => continue,
+            };
+            if seed < closed {
+                continue;
             }
+            let mut q = seed;
+            while let Some(step) = self.steps.get(q as usize) {
+                out.push(q);
+                if !matches!(step, Step::Run(_)) {
+                    break;
+                }
+                q += 1;
+            }
+            closed = q + 1;
         }
-        if scratch.stack.is_empty() {
-            out.clear();
-            return;
-        }
-        self.close(scratch, out);
+        self.drop_redundant(out);
     }
 
     fn start(&self, scratch: &mut Scratch) -> Vec<u32> {
