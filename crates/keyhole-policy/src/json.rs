@@ -140,6 +140,38 @@ pub fn parse_json(text: &str, limits: JsonLimits) -> Result<Json, JsonError> {
     Ok(value)
 }
 
+/// Whether a string's byte ends its plain run: a quote, a backslash or a control character.
+fn special(b: &u8) -> bool {
+    *b == b'"' || *b == b'\\' || *b < 0x20
+}
+
+/// The offset of the first [`special`] byte of `bytes`, or its length. Eight bytes at a time
+/// (policies embedded as JSON strings are mostly long runs between escaped quotes): a word has
+/// a special byte exactly when one of three zero-byte tests fires, and only then are its
+/// bytes looked at one by one.
+fn special_at(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0usize;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let quote = has_zero(x ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(x ^ (ONES * u64::from(b'\\')));
+        // Bytes below 0x20: subtracting 0x20 from each borrows into the high bit.
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        if quote | backslash | control != 0 {
+            return offset + chunk.iter().position(special).unwrap_or(8);
+        }
+        offset += 8;
+    }
+    let rest = chunks.remainder();
+    offset + rest.iter().position(special).unwrap_or(rest.len())
+}
+
 struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -308,12 +340,10 @@ impl Reader<'_> {
     fn string(&mut self) -> Result<String, JsonError> {
         let open = self.pos;
         self.pos += 1; // opening quote
-        let special = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
         let run_end = |pos: usize| {
             self.bytes
                 .get(pos..)
-                .and_then(|rest| rest.iter().position(special))
-                .map_or(self.bytes.len(), |n| pos + n)
+                .map_or(self.bytes.len(), |rest| pos + special_at(rest))
         };
         // Most strings have no escape: one run to the closing quote, copied once.
         let first_end = run_end(self.pos);
@@ -453,6 +483,29 @@ mod tests {
         /// Any string, written by serde_json (escapes, control characters, non-ASCII), reads
         /// back as itself, alone and as an object key and value; every strict prefix of the
         /// text is an error, never a panic.
+        /// The word-at-a-time scan finds the first special byte the byte scan finds: in runs
+        /// of every length, with special bytes (quote, backslash, each control) placed anywhere
+        /// or nowhere, among bytes of every other value.
+        #[test]
+        fn special_bytes_are_found_eight_at_a_time(
+            plain in proptest::collection::vec(0x20u8..=0xff, 0..40),
+            placed in proptest::collection::vec(
+                (0usize..40, prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20]),
+                0..3,
+            ),
+        ) {
+            let mut bytes = plain;
+            for (at, b) in placed {
+                if let Some(slot) = bytes.get_mut(at) {
+                    *slot = b;
+                }
+            }
+            prop_assert_eq!(
+                special_at(&bytes),
+                bytes.iter().position(special).unwrap_or(bytes.len())
+            );
+        }
+
         #[test]
         fn strings_read_back_as_written(s in any::<String>(), plain in "[ -!#-\\[\\]-~]{0,40}") {
             for text in [s.as_str(), plain.as_str()] {
