@@ -19,6 +19,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::GlobToken;
 use crate::domain::date::{DateSet, Timestamp};
 use crate::domain::finite::FiniteSet;
 use crate::domain::glob::{Alphabet, Case};
@@ -185,6 +186,32 @@ fn preferred_patterns(shape: Shape) -> Arc<[Pattern]> {
         Shape::Principal => Arc::clone(principal),
         Shape::PrincipalKind | Shape::Key(_) => Arc::from([]),
     }
+}
+
+/// The split's pattern of an `ArnLike` token sequence. One whose first five fields are
+/// literal matches exactly what its text matches as a case-sensitive glob (its wildcards all
+/// lie in the resource field, where they may cross `:`, and both compile to the same steps),
+/// so it is read as that glob: a policy's `"Resource": "arn:aws:s3:::b/*"` and a target
+/// restricted to `arn:aws:s3:::b/*` are then one pattern of the resource's split, not two (every
+/// resource of an account splits its own ARN; the duplicates doubled those automata).
+fn arn_pattern(tokens: &[GlobToken]) -> Pattern {
+    let mut separators = 0;
+    for token in tokens {
+        match token {
+            GlobToken::Char(':') => {
+                separators += 1;
+                if separators == 5 {
+                    return Pattern::Glob {
+                        tokens: tokens.to_vec(),
+                        case: Case::Sensitive,
+                    };
+                }
+            }
+            GlobToken::Char(_) => {}
+            GlobToken::AnyChar | GlobToken::AnyString => break,
+        }
+    }
+    Pattern::Arn(tokens.to_vec())
 }
 
 /// Preferred witness shapes per string variable.
@@ -673,7 +700,7 @@ fn formula(expr: &SetExpr, patterns: &mut Vec<Pattern>) -> Result<Formula, Strin
             tokens: tokens.clone(),
             case: *case,
         }),
-        SetExpr::ArnTokens(tokens) => pattern(Pattern::Arn(tokens.clone())),
+        SetExpr::ArnTokens(tokens) => pattern(arn_pattern(tokens)),
         SetExpr::AsciiFold(text) => pattern(Pattern::AsciiFold(text.clone())),
         SetExpr::Union(parts) => Formula::Union(
             parts
@@ -866,6 +893,49 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    proptest::proptest! {
+        /// An `ArnLike` sequence read as a glob by the split denotes the set it denotes as an
+        /// ARN pattern (checked with the algebra, on sequences with and without five
+        /// separators and wildcards before and after them).
+        #[test]
+        fn arn_patterns_read_as_globs_denote_the_same_strings(
+            tokens in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(GlobToken::Char(':')),
+                    proptest::strategy::Just(GlobToken::Char('a')),
+                    proptest::strategy::Just(GlobToken::Char('/')),
+                    proptest::strategy::Just(GlobToken::AnyChar),
+                    proptest::strategy::Just(GlobToken::AnyString),
+                ],
+                0..14,
+            ),
+            fields in proptest::collection::vec("[a/]{0,2}", 5),
+        ) {
+            use crate::domain::glob::StringSet;
+            // Half of the cases start with five literal fields, so the glob reading is taken.
+            let mut tokens = tokens;
+            if fields.iter().any(|f| f.contains('/')) {
+                let mut literal: Vec<GlobToken> = Vec::new();
+                for field in &fields {
+                    literal.extend(field.chars().map(GlobToken::Char));
+                    literal.push(GlobToken::Char(':'));
+                }
+                literal.extend(tokens);
+                tokens = literal;
+            }
+            let mut builder = Alphabet::builder();
+            builder.chars([':', 'a', '/', 'b']);
+            let alphabet = builder.build();
+            if let Pattern::Glob { tokens: read, case } = arn_pattern(&tokens) {
+                proptest::prop_assert_eq!(&read, &tokens);
+                let glob = StringSet::from_tokens(&alphabet, &read, case).unwrap();
+                let arn = StringSet::from_arn_tokens(&alphabet, &tokens).unwrap();
+                proptest::prop_assert!(glob.difference(&arn).unwrap().is_empty());
+                proptest::prop_assert!(arn.difference(&glob).unwrap().is_empty());
+            }
+        }
+    }
 
     /// A split asked for again and again survives a stream of splits used once (each
     /// resource's own ARN in an account): it comes back as the same split, never re-made.
