@@ -522,16 +522,60 @@ fn wrong_type(json: &Json, element: &str, expected: &'static str) -> PolicyError
 }
 
 fn check_duplicates(members: &[Member]) -> Result<(), PolicyError> {
+    let duplicate = |m: &Member| {
+        PolicyError::new(
+            PolicyErrorKind::DuplicateElement {
+                element: m.key.clone(),
+            },
+            m.key_span,
+        )
+    };
+    // A policy's objects have a few members: compared pairwise, with no set allocated per
+    // object (the same first duplicate as the set finds); a large object uses the set.
+    if members.len() <= 16 {
+        for (i, m) in members.iter().enumerate() {
+            if members.iter().take(i).any(|e| e.key == m.key) {
+                return Err(duplicate(m));
+            }
+        }
+        return Ok(());
+    }
     let mut seen = std::collections::BTreeSet::new();
     for m in members {
         if !seen.insert(m.key.as_str()) {
-            return Err(PolicyError::new(
-                PolicyErrorKind::DuplicateElement {
-                    element: m.key.clone(),
-                },
-                m.key_span,
-            ));
+            return Err(duplicate(m));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    /// A repeated key is an error at its second occurrence, in small objects (compared
+    /// pairwise) and in large ones (through a set).
+    #[test]
+    fn duplicate_keys_are_errors_at_the_repeat() {
+        for keys in [3usize, 16, 17, 40] {
+            let entries: Vec<String> = (0..keys)
+                .map(|i| format!(r#""aws:k{i}": "v""#))
+                .chain([r#""aws:k1": "w""#.to_owned()])
+                .collect();
+            let text = format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {{"StringEquals": {{{}}}}}}}]}}"#,
+                entries.join(", ")
+            );
+            let err = parse_policy(&text).unwrap_err();
+            match &err.kind {
+                PolicyErrorKind::DuplicateElement { element } => assert_eq!(element, "aws:k1"),
+                other => panic!("{keys}: {other:?}"),
+            }
+            let at = text.rfind(r#""aws:k1""#).unwrap();
+            assert_eq!(err.span.start, at, "{keys}");
+            let unique = text.replace(r#", "aws:k1": "w""#, "");
+            assert!(parse_policy(&unique).is_ok(), "{keys}");
+        }
+    }
 }
