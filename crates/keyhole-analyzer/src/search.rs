@@ -196,19 +196,20 @@ struct Search {
     space: Space,
     base: Expr,
     dims: Vec<Dimension>,
-    /// The one resource every request names, when the policy does not read the resource (see
-    /// [`resource_read`]): left out of the questions and written into the witnesses.
+    /// The one resource every request names, when the target is one concrete ARN and the
+    /// policy's `Resource` elements can be decided on it (see [`resource_uses_variables`]):
+    /// left out of the questions and written into the witnesses.
     fixed_resource: Option<String>,
 }
 
-/// Whether some statement restricts the resource: a `Resource` other than `"*"`, or any
-/// `NotResource`. When none does, the resource is independent of everything the policy decides.
-fn resource_read(policy: &Policy) -> bool {
+/// Whether some `Resource` or `NotResource` value holds a policy variable (`${…}`), whose
+/// value comes from the request: such an element is not decided by the resource alone.
+fn resource_uses_variables(policy: &Policy) -> bool {
     policy.statements.iter().any(|st| {
         st.value
             .resource
             .as_ref()
-            .is_some_and(|r| r.value.negated || r.value.values.iter().any(|v| v.value != "*"))
+            .is_some_and(|r| r.value.values.iter().any(|v| v.value.contains("${")))
     })
 }
 
@@ -232,17 +233,23 @@ impl Search {
             ..Default::default()
         };
         let mut space = Space::linked(&options)?;
-        let allowed = space.allowed(policy)?;
-        // A target of one concrete ARN (a KMS key, a role) under a policy that never reads the
-        // resource (`"Resource": "*"`, or none in a trust policy) need not split the resource
-        // by that ARN, which differs for every resource of an account: the answer does not
-        // depend on it, and the witnesses name it.
+        // A target of one concrete ARN (a queue, a topic, a KMS key, a role: every resource of
+        // an account but buckets) need not split the resource by that ARN, which differs for
+        // every resource: each `Resource` element is decided on the ARN itself
+        // (`Space::fix_resource`), and the witnesses name it.
         let fixed_resource = match target.resource_patterns.as_slice() {
-            [only] if !keyhole_policy::pattern::has_wildcard(only) && !resource_read(policy) => {
+            [only]
+                if !keyhole_policy::pattern::has_wildcard(only)
+                    && !resource_uses_variables(policy) =>
+            {
                 Some(only.clone())
             }
             _ => None,
         };
+        if let Some(arn) = &fixed_resource {
+            space.fix_resource(arn);
+        }
+        let allowed = space.allowed(policy)?;
         let resource = if fixed_resource.is_some() {
             Expr::always()
         } else {

@@ -269,6 +269,10 @@ pub(crate) struct Encoder {
     /// Linked mode: whether a condition reads `kms:CallerAccount`, which a witness then carries
     /// (the caller's account, as for `aws:PrincipalAccount`).
     pub(crate) reads_kms_caller_account: bool,
+    /// Every request names this resource (a concrete ARN): a `Resource`/`NotResource` element
+    /// without policy variables is decided on it, true or false, instead of becoming a test,
+    /// so the resource is not split (see [`crate::Space::fix_resource`]).
+    pub(crate) fixed_resource: Option<String>,
 }
 
 /// The condition keys AWS derives from an IAM caller, in linked mode.
@@ -312,6 +316,7 @@ impl Encoder {
             linked: false,
             sessions: BTreeMap::new(),
             reads_kms_caller_account: false,
+            fixed_resource: None,
         }
     }
 
@@ -425,7 +430,20 @@ impl Encoder {
             for v in resource.value.values.iter() {
                 sets.push(self.resource_value(&v.value, vars)?);
             }
-            let test = self.push_test(Test::plain(Var::Resource, SetExpr::union(sets)));
+            let fixed = self
+                .fixed_resource
+                .as_deref()
+                .filter(|_| !vars || !resource.value.values.iter().any(|v| v.value.contains("${")));
+            let test = match fixed {
+                Some(arn) => {
+                    if sets.iter().any(|set| resource_set_holds(set, arn)) {
+                        Formula::True
+                    } else {
+                        Formula::False
+                    }
+                }
+                None => self.push_test(Test::plain(Var::Resource, SetExpr::union(sets))),
+            };
             parts.push(if resource.value.negated {
                 Formula::not(test)
             } else {
@@ -450,7 +468,7 @@ impl Encoder {
         Ok(Formula::And(parts))
     }
 
-    /// The resources one `Resource` value matches.
+    /// The resources one `Resource` value matches (see also [`resource_set_holds`]).
     fn resource_value(&mut self, value: &str, vars: bool) -> Result<SetExpr, Reason> {
         if value == "*" {
             return Ok(SetExpr::All);
@@ -1027,5 +1045,27 @@ fn ip_set(range: &IpRange) -> Result<IpSet, Reason> {
             Bound::Included(v4(range.first)),
             Bound::Included(v4(range.last)),
         ))
+    }
+}
+
+/// Whether the concrete ARN `arn` lies in a set [`Encoder::resource_value`] makes (everything,
+/// nothing, or an `ArnLike` token sequence): the `ArnLike` rule of the concrete evaluator on
+/// the pattern's text (the tokens of a value without policy variables spell it back exactly;
+/// a padded short ARN gains its `:*` fields).
+fn resource_set_holds(set: &SetExpr, arn: &str) -> bool {
+    match set {
+        SetExpr::All => true,
+        SetExpr::ArnTokens(tokens) => {
+            let text: String = tokens
+                .iter()
+                .map(|t| match t {
+                    GlobToken::Char(c) => *c,
+                    GlobToken::AnyChar => '?',
+                    GlobToken::AnyString => '*',
+                })
+                .collect();
+            Glob::parse(&text).matches_arn(arn)
+        }
+        _ => false,
     }
 }

@@ -139,6 +139,16 @@ impl Space {
         self.options.kind
     }
 
+    /// From here on, every request names the resource `arn`: the `Resource` and `NotResource`
+    /// elements of the policies read afterwards are decided on it (unless they use policy
+    /// variables), instead of splitting the resource by their patterns and `arn`. A space that
+    /// asks about one concrete resource (each resource of an account) then needs no resource
+    /// automaton at all; its witnesses name some other resource, which the caller replaces by
+    /// `arn`. Tests made before, and [`Space::resource_like`], still read the resource.
+    pub fn fix_resource(&mut self, arn: &str) {
+        self.enc.fixed_resource = Some(arn.to_owned());
+    }
+
     /// The requests `policy` allows (some `Allow` statement applies and no `Deny` does), among
     /// well-formed callers.
     ///
