@@ -654,19 +654,12 @@ pub(crate) struct StringAtoms {
     live: Vec<OnceLock<Vec<bool>>>,
     /// Per state, its predecessors (compressed rows; when first asked).
     predecessors: OnceLock<(Vec<u32>, Vec<u32>)>,
-    /// Per state, its explicit transitions in witness preference order, without the classes
-    /// of no rank (compressed rows; when a witness search first asks).
-    ranked_edges: OnceLock<Rows<(u32, u32)>>,
     /// Per class, its rank in the alphabet's witness preference (`u32::MAX` for none).
     rank: Vec<u32>,
     max_states: usize,
     /// The atoms of the value lists read so far ([`StringAtoms::atoms_of_list`]), newest last.
     lists: Mutex<Vec<ListAtoms>>,
 }
-
-/// A table of rows: where each row starts in the entries (one more start at the end), and the
-/// entries.
-type Rows<T> = (Vec<u32>, Vec<T>);
 
 /// The atom of each value of a list, under one split.
 type ListAtoms = (Arc<[String]>, Arc<[Option<usize>]>);
@@ -861,7 +854,6 @@ impl StringAtoms {
             shortest: OnceLock::new(),
             live: (0..signatures.len()).map(|_| OnceLock::new()).collect(),
             predecessors: OnceLock::new(),
-            ranked_edges: OnceLock::new(),
             rank,
             max_states: limit,
             lists: Mutex::new(Vec::new()),
@@ -921,61 +913,6 @@ impl StringAtoms {
             .find(|c| named.binary_search(c).is_err());
         named.extend(fallback);
         self.in_preference_order(named);
-    }
-
-    /// What [`StringAtoms::candidates`] lists for the state's own classes and `named` (sorted),
-    /// with each class's target, into `out`: the state's transitions in preference order come
-    /// from a table built once per split, so a search step neither sorts them nor looks
-    /// targets up.
-    fn candidates_with_targets(&self, state: u32, named: &[u32], out: &mut Vec<(u32, u32)>) {
-        let (starts, ranked) = self.ranked_edges.get_or_init(|| {
-            let mut starts = Vec::with_capacity(self.default.len() + 1);
-            let mut ranked = Vec::with_capacity(self.edges.len());
-            starts.push(0u32);
-            for state in 0..self.default.len() {
-                let from = ranked.len();
-                let id = u32::try_from(state).unwrap_or(u32::MAX);
-                ranked.extend(
-                    self.edges_of(id)
-                        .iter()
-                        .copied()
-                        .filter(|&(c, _)| self.rank_of(c) != u32::MAX),
-                );
-                if let Some(row) = ranked.get_mut(from..) {
-                    row.sort_by_key(|&(c, _)| self.rank_of(c));
-                }
-                starts.push(u32::try_from(ranked.len()).unwrap_or(u32::MAX));
-            }
-            (starts, ranked)
-        });
-        let row = |i: usize| starts.get(i).copied().unwrap_or(0) as usize;
-        out.clear();
-        out.extend_from_slice(
-            ranked
-                .get(row(state as usize)..row(state as usize + 1))
-                .unwrap_or(&[]),
-        );
-        let edges = self.edges_of(state);
-        let own = |c: &u32| edges.binary_search_by_key(c, |&(k, _)| k).is_ok();
-        let fallback = self
-            .alphabet
-            .preference()
-            .iter()
-            .filter_map(|&c| u32::try_from(c).ok())
-            .find(|c| !own(c) && named.binary_search(c).is_err());
-        let default = self.default.get(state as usize).copied().unwrap_or(0);
-        for &class in named.iter().chain(fallback.iter()) {
-            let rank = self.rank_of(class);
-            if own(&class) || rank == u32::MAX {
-                continue;
-            }
-            let at = out.partition_point(|&(c, _)| self.rank_of(c) < rank);
-            out.insert(at, (class, default));
-        }
-    }
-
-    fn rank_of(&self, class: u32) -> u32 {
-        self.rank.get(class as usize).copied().unwrap_or(u32::MAX)
     }
 
     /// Keeps the classes of the witness preference, in its order.
@@ -1158,7 +1095,6 @@ impl StringAtoms {
         ids.insert(start, ());
         let mut at = 0usize;
         let mut classes = Vec::new();
-        let mut targets = Vec::new();
         while let Some(&(state, bits)) = pairs.get(at) {
             let here = u32::try_from(at).ok()?;
             if self.atom_of.get(state as usize) == Some(&atom) && bits & preferred.end != 0 {
@@ -1174,37 +1110,8 @@ impl StringAtoms {
                 classes.dedup();
                 self.in_preference_order(&mut classes);
             } else {
-                // A `?` or `*` of the preference is live: the state's own classes, the ones
-                // the preference names, and the most preferred other class (every other class
-                // leads where it leads), in preference order.
-                classes.sort_unstable();
-                classes.dedup();
-                self.candidates_with_targets(state, &classes, &mut targets);
-                // The classes the preference does not name all step it alike: once.
-                let mut unnamed = None;
-                for &(class, target) in &targets {
-                    let next = if classes.binary_search(&class).is_ok() {
-                        preferred.step(bits, class)
-                    } else {
-                        *unnamed.get_or_insert_with(|| preferred.step(bits, class))
-                    };
-                    if next == 0 {
-                        continue;
-                    }
-                    let key = (target, next);
-                    if !live.get(key.0 as usize).copied().unwrap_or(false) || ids.contains_key(&key)
-                    {
-                        continue;
-                    }
-                    if pairs.len() >= self.max_states {
-                        return None;
-                    }
-                    ids.insert(key, ());
-                    pairs.push(key);
-                    parent.push(Some((here, class)));
-                }
-                at += 1;
-                continue;
+                classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
+                self.candidates(&mut classes);
             }
             for &class in &classes {
                 let next = preferred.step(bits, class);
