@@ -25,7 +25,8 @@ pub(crate) enum Record {
     AccountBlock(AccountPublicAccessBlock),
 }
 
-const RESOURCE_FIELDS: &[&str] = &[
+/// The fields of a keyhole resource object.
+pub const RESOURCE_FIELDS: &[&str] = &[
     "arn",
     "resourceType",
     "type",

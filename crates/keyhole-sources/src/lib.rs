@@ -39,6 +39,7 @@ mod read;
 mod text;
 
 pub use err::{SourceError, SourceErrorKind, Warning, WarningKind};
+pub use keyhole::RESOURCE_FIELDS;
 pub use model::{
     ALL_USERS_URI, AUTHENTICATED_USERS_URI, AccessPoint, AccountPublicAccessBlock, AclGrant,
     AclGrantee, AclPermission, Configuration, EbsSnapshot, KmsGrant, KmsGrantConstraints,

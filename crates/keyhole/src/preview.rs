@@ -176,16 +176,11 @@ fn written(
         if object.get("arn").and_then(serde_json::Value::as_str) != Some(resource.arn.as_str()) {
             continue;
         }
-        let keyhole_fields = [
-            "arn",
-            "resourceType",
-            "type",
-            "account",
-            "region",
-            "configuration",
-        ];
         return Ok(
-            if object.keys().all(|k| keyhole_fields.contains(&k.as_str())) {
+            if object
+                .keys()
+                .all(|k| keyhole_sources::RESOURCE_FIELDS.contains(&k.as_str()))
+            {
                 Written::from_configuration(object.get("configuration"))
             } else {
                 Written::everything()
