@@ -717,36 +717,49 @@ fn catalog_action_in(words: &StringAtoms, atom: usize) -> Option<String> {
             // prefix (a walk of the names' trie).
             let mut states = vec![words.run(0, &format!("{}:", service.prefix()))];
             let mut previous = "";
-            service
-                .actions()
-                .iter()
-                .find(|a| {
-                    let name = a.name();
-                    let common = name
-                        .chars()
-                        .zip(previous.chars())
-                        .take_while(|(x, y)| x == y)
-                        .count();
-                    // The previous name left the atom's reach after `states.len() - 1`
-                    // characters: so does this one if it shares them.
-                    if common + 1 >= states.len()
-                        && !states.last().is_some_and(|&s| words.can_reach(s, atom))
-                    {
-                        return false;
+            let actions = service.actions();
+            let mut i = 0;
+            while let Some(a) = actions.get(i) {
+                let name = a.name();
+                let common = name
+                    .chars()
+                    .zip(previous.chars())
+                    .take_while(|(x, y)| x == y)
+                    .count();
+                // The previous name left the atom's reach after `states.len() - 1`
+                // characters: so does this one if it shares them, and so does every name
+                // after it that starts with them, skipped by a comparison of bytes (the list
+                // is sorted ignoring case, so they are not always one block).
+                if common + 1 >= states.len()
+                    && !states.last().is_some_and(|&s| words.can_reach(s, atom))
+                {
+                    let end = previous
+                        .char_indices()
+                        .nth(states.len() - 1)
+                        .map_or(previous.len(), |(at, _)| at);
+                    let dead = previous.get(..end).unwrap_or(previous);
+                    i += 1;
+                    while actions.get(i).is_some_and(|a| a.name().starts_with(dead)) {
+                        i += 1;
                     }
-                    states.truncate(common + 1);
-                    let mut state = states.last().copied().unwrap_or(0);
-                    for c in name.chars().skip(common) {
-                        if !words.can_reach(state, atom) {
-                            break;
-                        }
-                        state = words.run_char(state, c);
-                        states.push(state);
+                    continue;
+                }
+                states.truncate(common + 1);
+                let mut state = states.last().copied().unwrap_or(0);
+                for c in name.chars().skip(common) {
+                    if !words.can_reach(state, atom) {
+                        break;
                     }
-                    previous = name;
-                    states.len() == name.chars().count() + 1 && words.atom_at(state) == Some(atom)
-                })
-                .map(|a| format!("{}:{}", service.prefix(), a.name()))
+                    state = words.run_char(state, c);
+                    states.push(state);
+                }
+                previous = name;
+                if states.len() == name.chars().count() + 1 && words.atom_at(state) == Some(atom) {
+                    return Some(format!("{}:{}", service.prefix(), name));
+                }
+                i += 1;
+            }
+            None
         })
 }
 
