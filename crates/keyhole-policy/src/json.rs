@@ -480,9 +480,6 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// Any string, written by serde_json (escapes, control characters, non-ASCII), reads
-        /// back as itself, alone and as an object key and value; every strict prefix of the
-        /// text is an error, never a panic.
         /// The word-at-a-time scan finds the first special byte the byte scan finds: in runs
         /// of every length, with special bytes (quote, backslash, each control) placed anywhere
         /// or nowhere, among bytes of every other value.
@@ -506,6 +503,9 @@ mod tests {
             );
         }
 
+        /// Any string, written by serde_json (escapes, control characters, non-ASCII), reads
+        /// back as itself, alone and as an object key and value; every strict prefix of the
+        /// text is an error, never a panic.
         #[test]
         fn strings_read_back_as_written(s in any::<String>(), plain in "[ -!#-\\[\\]-~]{0,40}") {
             for text in [s.as_str(), plain.as_str()] {

@@ -38,7 +38,7 @@ pub const RESOURCE_FIELDS: &[&str] = &[
 /// The resource type of a resource object: `resourceType`, Access Analyzer's and AWS Config's
 /// name for it, or `type`, the shorter name the resource file format was first written with.
 /// Both at once is an error, even when they agree: one of them would be dead text.
-pub(crate) fn type_member<'d>(obj: &Obj<'d>) -> Result<(&'d Json, &'static str), SourceError> {
+fn type_member<'d>(obj: &Obj<'d>) -> Result<(&'d Json, &'static str), SourceError> {
     match (obj.get("resourceType"), obj.get("type")) {
         (Some(_), Some(_)) => {
             let span = obj

@@ -246,7 +246,7 @@ impl Positions {
     /// and a seed inside the previous seed's run adds nothing. The same set as
     /// [`Positions::close`] on the seeds, without its marks, stack and sort (the subset
     /// construction's largest cost).
-    fn step(&self, _scratch: &mut Scratch, set: &[u32], class: u32, out: &mut Vec<u32>) {
+    fn step(&self, set: &[u32], class: u32, out: &mut Vec<u32>) {
         debug_assert!(set.windows(2).all(|w| matches!(w, [a, b] if a < b)));
         out.clear();
         // Positions below this are already in `out`, with the runs they lead through.
@@ -734,7 +734,7 @@ impl StringAtoms {
                 default.push(position(state)?);
                 atom_of.push(OUTSIDE);
             } else {
-                positions.step(&mut scratch, &set, other, &mut buffer);
+                positions.step(&set, other, &mut buffer);
                 let fallback = sets.intern(&buffer, limit)?;
                 default.push(fallback);
                 named.clear();
@@ -755,7 +755,7 @@ impl StringAtoms {
                             }
                         }
                     } else {
-                        positions.step(&mut scratch, &set, class, &mut buffer);
+                        positions.step(&set, class, &mut buffer);
                         sets.intern(&buffer, limit)?
                     };
                     if target != fallback {
@@ -1418,7 +1418,7 @@ mod tests {
                 let ends = set.iter().any(|&p| matches!(positions.steps[p as usize], Step::End(_)));
                 prop_assert_eq!(ends, mask(&set) & small.end != 0);
                 for class in 0..u32::try_from(alpha.class_count()).unwrap() {
-                    positions.step(&mut scratch, &set, class, &mut next);
+                    positions.step(&set, class, &mut next);
                     prop_assert_eq!(small.step(mask(&set), class), mask(&next));
                     if !next.is_empty() && !seen.contains(&next) {
                         seen.push(next.clone());
