@@ -530,6 +530,566 @@ fn compile_pattern(
     Ok(())
 }
 
+/// The automaton's tables before its atoms are numbered: what either construction makes.
+#[derive(Debug, PartialEq, Eq)]
+struct Built {
+    edge_start: Vec<u32>,
+    edges: Vec<(u32, u32)>,
+    default: Vec<u32>,
+    /// Per state, its signature's index in `signatures`; [`OUTSIDE`] for the sink.
+    atom_of: Vec<u32>,
+    /// The distinct signatures, in the order the states met them.
+    signatures: Vec<Vec<bool>>,
+}
+
+impl Built {
+    fn with_capacity(expected: usize) -> Built {
+        let mut edge_start = Vec::with_capacity(expected + 1);
+        edge_start.push(0u32);
+        Built {
+            edge_start,
+            edges: Vec::with_capacity(expected),
+            default: Vec::with_capacity(expected),
+            atom_of: Vec::with_capacity(expected),
+            signatures: Vec::new(),
+        }
+    }
+
+    /// Closes the current state's row of explicit transitions.
+    fn end_row(&mut self) -> Result<(), DomainError> {
+        self.edge_start.push(position(self.edges.len())?);
+        Ok(())
+    }
+}
+
+/// The signature of each set of accepted patterns, shared by the states that accept alike.
+struct Signatures<'a> {
+    formulas: &'a [Formula],
+    max_atoms: usize,
+    ids: FastMap<Vec<bool>, u32>,
+    /// The signature id of states where no pattern has matched (most states).
+    unmatched: Option<u32>,
+    /// The signature id of each set of accepted patterns met so far: many states accept the
+    /// same patterns (every state past the `*` of `arn:*:*:*:111122223333:*`).
+    by_accepted: FastMap<Vec<u32>, u32>,
+    scratch: Vec<bool>,
+}
+
+impl<'a> Signatures<'a> {
+    fn new(formulas: &'a [Formula], max_atoms: usize) -> Signatures<'a> {
+        Signatures {
+            formulas,
+            max_atoms,
+            ids: FastMap::default(),
+            unmatched: None,
+            by_accepted: FastMap::default(),
+            scratch: Vec::with_capacity(formulas.len()),
+        }
+    }
+
+    /// The signature id of a state accepting the patterns `accepted` (sorted), added to
+    /// `signatures` if new.
+    ///
+    /// # Errors
+    /// [`DomainError::Budget`] past `max_atoms` signatures.
+    fn of(
+        &mut self,
+        accepted: &[u32],
+        signatures: &mut Vec<Vec<bool>>,
+    ) -> Result<u32, DomainError> {
+        let known = if accepted.is_empty() {
+            self.unmatched
+        } else {
+            self.by_accepted.get(accepted).copied()
+        };
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        self.scratch.clear();
+        self.scratch
+            .extend(self.formulas.iter().map(|f| f.holds(accepted)));
+        let id = match self.ids.get(self.scratch.as_slice()) {
+            Some(&id) => id,
+            None => {
+                if signatures.len() >= self.max_atoms {
+                    return Err(DomainError::Budget {
+                        what: "atoms",
+                        limit: self.max_atoms,
+                    });
+                }
+                let id = position(signatures.len())?;
+                self.ids.insert(self.scratch.clone(), id);
+                signatures.push(self.scratch.clone());
+                id
+            }
+        };
+        if accepted.is_empty() {
+            self.unmatched = Some(id);
+        } else {
+            self.by_accepted.insert(accepted.to_vec(), id);
+        }
+        Ok(id)
+    }
+}
+
+/// The classes of the characters a split's strings must not hold, sorted.
+fn forbidden_classes(alphabet: &Alphabet, forbidden: &[char]) -> Result<Vec<u32>, DomainError> {
+    let mut f = forbidden
+        .iter()
+        .map(|&c| class_id(alphabet, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    f.sort_unstable();
+    f.dedup();
+    Ok(f)
+}
+
+/// The subset construction on the positions of all patterns together (any patterns).
+fn subset_construction(
+    alphabet: &Arc<Alphabet>,
+    patterns: &[Pattern],
+    formulas: &[Formula],
+    forbidden: &[char],
+    limit: usize,
+    max_atoms: usize,
+) -> Result<Built, DomainError> {
+    let positions = Positions::compile(alphabet, patterns)?;
+    let forbidden = forbidden_classes(alphabet, forbidden)?;
+    let other = position(alphabet.chars().len())?;
+    let mut scratch = Scratch::default();
+    // The states' position sets, interned without an allocation per state.
+    let mut sets = StateSets::with_capacity(positions.steps.len());
+    let mut sink: Option<u32> = None;
+    let start = positions.start(&mut scratch);
+    sets.intern(&start, limit)?;
+    // Most automata have about as many states as positions: the per-state tables are sized
+    // for that once instead of doubling from nothing.
+    let mut built = Built::with_capacity(positions.steps.len() + 2);
+    let mut signatures = Signatures::new(formulas, max_atoms);
+    let mut named = Vec::new();
+    let mut buffer = Vec::new();
+    let mut set = Vec::new();
+    let mut accepted = Vec::new();
+    let mut state = 0usize;
+    while sets.get(state, &mut set) {
+        let is_sink = sink.is_some_and(|s| s as usize == state);
+        if is_sink {
+            built.default.push(position(state)?);
+            built.atom_of.push(OUTSIDE);
+        } else {
+            positions.step(&set, other, &mut buffer);
+            let fallback = sets.intern(&buffer, limit)?;
+            built.default.push(fallback);
+            named.clear();
+            positions.named_classes(&set, &mut named);
+            named.extend_from_slice(&forbidden);
+            named.sort_unstable();
+            named.dedup();
+            for &class in &named {
+                let target = if forbidden.binary_search(&class).is_ok() {
+                    match sink {
+                        Some(s) => s,
+                        None => {
+                            // A key no position set can equal: the sink has none and loops.
+                            let id = sets.intern(&[u32::MAX], limit)?;
+                            sink = Some(id);
+                            id
+                        }
+                    }
+                } else {
+                    positions.step(&set, class, &mut buffer);
+                    sets.intern(&buffer, limit)?
+                };
+                if target != fallback {
+                    built.edges.push((class, target));
+                }
+            }
+            // The state's signature: which sets hold at it.
+            accepted.clear();
+            accepted.extend(
+                set.iter()
+                    .filter_map(|&p| match positions.steps.get(p as usize) {
+                        Some(Step::End(k)) => Some(*k),
+                        _ => None,
+                    }),
+            );
+            let id = signatures.of(&accepted, &mut built.signatures)?;
+            built.atom_of.push(id);
+        }
+        built.end_row()?;
+        state += 1;
+    }
+    Ok(built)
+}
+
+/// Patterns that are all literals or literal prefixes (`abc`, `abc*`), as a trie of their
+/// character classes: the automaton the subset construction makes for them, state for state,
+/// without position sets.
+///
+/// Read by the subset construction, such patterns leave a word `s` in a state determined by
+/// the patterns `s` is a proper prefix of (their position is `|s|`), the literals `s` equals,
+/// and the prefixes `s` has completed (whose trailing `*` takes everything after). When some
+/// pattern is still live or has just ended at `s`, that set of positions belongs to `s` alone:
+/// the state is the trie's node of `s`. Otherwise only completed prefixes remain, a *tail*
+/// state that loops on every class and is shared by every word with the same completed
+/// prefixes (no completed prefix: the dead state). Most condition keys, actions and resources
+/// are split by such patterns (`StringEquals`, `s3:Get*`, `arn:aws:s3:::b/*`); the principal's
+/// shapes have inner wildcards and take the subset construction.
+///
+/// The states are numbered, and their transitions listed, in the order the subset construction
+/// numbers and lists them (a state's default target first, then its named classes in order),
+/// so both constructions give the same tables (a property test compares them).
+struct Trie {
+    /// Per node, the class leading to it (none for the root).
+    class: Vec<u32>,
+    /// Per node, its first child ([`NONE`] for none); siblings are in class order.
+    first_child: Vec<u32>,
+    /// Per node, its next sibling ([`NONE`] for none).
+    next_sibling: Vec<u32>,
+    /// Per node, the first literal pattern that ends there ([`NONE`] for none).
+    first_end: Vec<u32>,
+    /// Per pattern, the next literal pattern ending at the same node, in pattern order.
+    next_end: Vec<u32>,
+    /// Per node, the index in `tails` of the prefixes completed on the way to it, itself
+    /// included.
+    tail: Vec<u32>,
+    /// The distinct sets of completed prefixes, sorted.
+    tails: Vec<Vec<u32>>,
+}
+
+/// No node, no pattern.
+const NONE: u32 = u32::MAX;
+
+/// A state of the trie automaton, in the order the subset construction interns them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TrieState {
+    Node(u32),
+    Tail(u32),
+    Sink,
+}
+
+impl Trie {
+    /// The trie of `patterns` when each is a literal or a literal followed by one trailing
+    /// `*`, with one class per character; `None` otherwise (or when a character is not in the
+    /// alphabet: the subset construction reports it).
+    fn of(alphabet: &Alphabet, patterns: &[Pattern]) -> Option<Trie> {
+        let size: usize = patterns
+            .iter()
+            .map(|p| match p {
+                Pattern::Glob { tokens, .. } | Pattern::Arn(tokens) => tokens.len(),
+                Pattern::AsciiFold(text) => text.len(),
+            })
+            .sum::<usize>()
+            + 1;
+        let mut trie = Trie {
+            class: Vec::with_capacity(size),
+            first_child: Vec::with_capacity(size),
+            next_sibling: Vec::with_capacity(size),
+            first_end: Vec::with_capacity(size),
+            next_end: vec![NONE; patterns.len()],
+            tail: Vec::new(),
+            tails: vec![Vec::new()],
+        };
+        trie.push_node(NONE)?;
+        // The prefixes completing at a node: `(node, pattern)`, in pattern order.
+        let mut completes: Vec<(u32, u32)> = Vec::new();
+        let mut classes = Vec::new();
+        for (index, pattern) in patterns.iter().enumerate() {
+            let index = u32::try_from(index).ok()?;
+            let prefix = literal_classes(alphabet, pattern, &mut classes)?;
+            let mut node = 0u32;
+            for &class in &classes {
+                node = trie.child(node, class)?;
+            }
+            if prefix {
+                completes.push((node, index));
+            } else {
+                // Appended at the end of the node's list, which keeps it in pattern order.
+                let mut slot = trie.first_end.get_mut(node as usize)?;
+                while *slot != NONE {
+                    let at = *slot as usize;
+                    slot = trie.next_end.get_mut(at)?;
+                }
+                *slot = index;
+            }
+        }
+        trie.tail = vec![0; trie.class.len()];
+        if !completes.is_empty() {
+            completes.sort_unstable();
+            // The completed prefixes of every node, parents before children (a child's index
+            // is above its parent's), each distinct set once.
+            let mut ids: FastMap<Vec<u32>, u32> = FastMap::default();
+            ids.insert(Vec::new(), 0);
+            let mut set = Vec::new();
+            let mut next = 0usize;
+            for node in 0..trie.class.len() {
+                let mut tail = trie.tail.get(node).copied()?;
+                let here = completes
+                    .get(next..)?
+                    .iter()
+                    .take_while(|&&(n, _)| n as usize == node)
+                    .count();
+                if here > 0 {
+                    set.clear();
+                    set.extend_from_slice(trie.tails.get(tail as usize)?);
+                    set.extend(completes.get(next..next + here)?.iter().map(|&(_, p)| p));
+                    set.sort_unstable();
+                    next += here;
+                    tail = match ids.get(set.as_slice()) {
+                        Some(&id) => id,
+                        None => {
+                            let id = u32::try_from(trie.tails.len()).ok()?;
+                            ids.insert(set.clone(), id);
+                            trie.tails.push(set.clone());
+                            id
+                        }
+                    };
+                    *trie.tail.get_mut(node)? = tail;
+                }
+                let mut child = trie.first_child.get(node).copied()?;
+                while child != NONE {
+                    *trie.tail.get_mut(child as usize)? = tail;
+                    child = trie.next_sibling.get(child as usize).copied()?;
+                }
+            }
+        }
+        Some(trie)
+    }
+
+    fn push_node(&mut self, class: u32) -> Option<u32> {
+        let id = u32::try_from(self.class.len())
+            .ok()
+            .filter(|&id| id != NONE)?;
+        self.class.push(class);
+        self.first_child.push(NONE);
+        self.next_sibling.push(NONE);
+        self.first_end.push(NONE);
+        Some(id)
+    }
+
+    /// The child of `node` by `class`, added (in class order among its siblings) if new.
+    fn child(&mut self, node: u32, class: u32) -> Option<u32> {
+        let mut before = NONE;
+        let mut at = self.first_child.get(node as usize).copied()?;
+        while at != NONE {
+            let c = self.class.get(at as usize).copied()?;
+            if c == class {
+                return Some(at);
+            }
+            if c > class {
+                break;
+            }
+            before = at;
+            at = self.next_sibling.get(at as usize).copied()?;
+        }
+        let child = self.push_node(class)?;
+        *self.next_sibling.get_mut(child as usize)? = at;
+        if before == NONE {
+            *self.first_child.get_mut(node as usize)? = child;
+        } else {
+            *self.next_sibling.get_mut(before as usize)? = child;
+        }
+        Some(child)
+    }
+
+    /// The children of `node`: `(class, child)` in class order.
+    fn children(&self, node: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let mut at = self.first_child.get(node as usize).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            (at != NONE).then(|| {
+                let here = at;
+                at = self
+                    .next_sibling
+                    .get(here as usize)
+                    .copied()
+                    .unwrap_or(NONE);
+                (self.class.get(here as usize).copied().unwrap_or(NONE), here)
+            })
+        })
+    }
+
+    /// The literal patterns ending at `node`, in pattern order.
+    fn ends(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.first_end.get(node as usize).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            (at != NONE).then(|| {
+                let here = at;
+                at = self.next_end.get(here as usize).copied().unwrap_or(NONE);
+                here
+            })
+        })
+    }
+
+    /// The state of the word leading to `node`: the node while some pattern is live or ends
+    /// there, else the tail of its completed prefixes.
+    fn state_of(&self, node: u32) -> TrieState {
+        let at = node as usize;
+        let live = self.first_child.get(at).is_some_and(|&c| c != NONE)
+            || self.first_end.get(at).is_some_and(|&e| e != NONE);
+        if live {
+            TrieState::Node(node)
+        } else {
+            TrieState::Tail(self.tail.get(at).copied().unwrap_or(0))
+        }
+    }
+
+    /// The automaton, numbered and listed as [`subset_construction`] does.
+    fn automaton(
+        &self,
+        formulas: &[Formula],
+        forbidden: &[u32],
+        limit: usize,
+        max_atoms: usize,
+    ) -> Result<Built, DomainError> {
+        let nodes = self.class.len();
+        let mut built = Built::with_capacity(nodes + 2);
+        let mut signatures = Signatures::new(formulas, max_atoms);
+        let mut states: Vec<TrieState> = Vec::with_capacity(nodes + 2);
+        let mut node_ids: Vec<u32> = vec![NONE; nodes];
+        let mut tail_ids: Vec<u32> = vec![NONE; self.tails.len()];
+        let mut sink_id = NONE;
+        let over = || DomainError::Budget {
+            what: STATES,
+            limit,
+        };
+        let mut intern = |state: TrieState, states: &mut Vec<TrieState>| {
+            let slot = match state {
+                TrieState::Node(n) => node_ids.get_mut(n as usize),
+                TrieState::Tail(t) => tail_ids.get_mut(t as usize),
+                TrieState::Sink => Some(&mut sink_id),
+            }
+            .ok_or_else(over)?;
+            if *slot != NONE {
+                return Ok(*slot);
+            }
+            if states.len() >= limit {
+                return Err(over());
+            }
+            let id = position(states.len())?;
+            *slot = id;
+            states.push(state);
+            Ok(id)
+        };
+        intern(self.state_of(0), &mut states)?;
+        // Per tail, its signature (a node where no literal ends has its tail's).
+        let mut tail_signature: Vec<u32> = vec![NONE; self.tails.len()];
+        let mut signature_of_tail =
+            |t: u32, signatures: &mut Signatures<'_>, list: &mut Vec<Vec<bool>>| {
+                let slot = tail_signature.get_mut(t as usize).ok_or_else(over)?;
+                if *slot == NONE {
+                    let tail = self.tails.get(t as usize).map_or(&[][..], Vec::as_slice);
+                    *slot = signatures.of(tail, list)?;
+                }
+                Ok::<u32, DomainError>(*slot)
+            };
+        let mut accepted = Vec::new();
+        let mut at = 0usize;
+        while let Some(&state) = states.get(at) {
+            match state {
+                TrieState::Sink => {
+                    built.default.push(position(at)?);
+                    built.atom_of.push(OUTSIDE);
+                }
+                TrieState::Tail(t) => {
+                    // Every class but a forbidden one loops: the completed prefixes take it.
+                    let here = position(at)?;
+                    built.default.push(here);
+                    for &class in forbidden {
+                        let sink = intern(TrieState::Sink, &mut states)?;
+                        built.edges.push((class, sink));
+                    }
+                    let id = signature_of_tail(t, &mut signatures, &mut built.signatures)?;
+                    built.atom_of.push(id);
+                }
+                TrieState::Node(n) => {
+                    let tail = self.tail.get(n as usize).copied().unwrap_or(0);
+                    let fallback = intern(TrieState::Tail(tail), &mut states)?;
+                    built.default.push(fallback);
+                    // The children's classes and the forbidden ones, merged in class order (a
+                    // forbidden class leads to the sink).
+                    let mut children = self.children(n).peekable();
+                    let mut forbidden = forbidden.iter().copied().peekable();
+                    loop {
+                        let (class, target) = match (children.peek(), forbidden.peek()) {
+                            (None, None) => break,
+                            (Some(&(c, _)), Some(&f)) if f <= c => {
+                                forbidden.next();
+                                if f == c {
+                                    children.next();
+                                }
+                                (f, intern(TrieState::Sink, &mut states)?)
+                            }
+                            (None, Some(&f)) => {
+                                forbidden.next();
+                                (f, intern(TrieState::Sink, &mut states)?)
+                            }
+                            (Some(&(c, child)), _) => {
+                                children.next();
+                                (c, intern(self.state_of(child), &mut states)?)
+                            }
+                        };
+                        if target != fallback {
+                            built.edges.push((class, target));
+                        }
+                    }
+                    let id = if self.first_end.get(n as usize).is_some_and(|&e| e != NONE) {
+                        accepted.clear();
+                        accepted.extend(self.ends(n));
+                        accepted.extend_from_slice(
+                            self.tails.get(tail as usize).map_or(&[][..], Vec::as_slice),
+                        );
+                        accepted.sort_unstable();
+                        signatures.of(&accepted, &mut built.signatures)?
+                    } else {
+                        signature_of_tail(tail, &mut signatures, &mut built.signatures)?
+                    };
+                    built.atom_of.push(id);
+                }
+            }
+            built.end_row()?;
+            at += 1;
+        }
+        Ok(built)
+    }
+}
+
+/// The classes of a literal pattern, or of a literal followed by one trailing `*` (then
+/// `true`), into `out`; `None` for any other pattern or a character that takes more than one
+/// class (or none).
+fn literal_classes(alphabet: &Alphabet, pattern: &Pattern, out: &mut Vec<u32>) -> Option<bool> {
+    out.clear();
+    match pattern {
+        Pattern::Glob { tokens, case } => {
+            let mut prefix = false;
+            for (i, token) in tokens.iter().enumerate() {
+                match *token {
+                    GlobToken::Char(c) => out.push(match case {
+                        Case::Sensitive => class_id(alphabet, c).ok()?,
+                        Case::Insensitive => match fold_class(c).as_ref() {
+                            [only] => class_id(alphabet, *only).ok()?,
+                            _ => return None,
+                        },
+                    }),
+                    GlobToken::AnyString if i + 1 == tokens.len() => prefix = true,
+                    GlobToken::AnyString | GlobToken::AnyChar => return None,
+                }
+            }
+            Some(prefix)
+        }
+        Pattern::AsciiFold(text) => {
+            for c in text.chars() {
+                let folded = fold_class(c);
+                let mut variants = folded.iter().copied().filter(char::is_ascii);
+                match (variants.next(), variants.next()) {
+                    (Some(only), None) => out.push(class_id(alphabet, only).ok()?),
+                    _ => return None,
+                }
+            }
+            Some(false)
+        }
+        Pattern::Arn(_) => None,
+    }
+}
+
 /// The position sets of the subset construction's states, interned: one flat arena and a
 /// hash table of state ids (the newest state with a hash first, older ones chained).
 struct StateSets {
@@ -689,126 +1249,20 @@ impl StringAtoms {
         max_atoms: usize,
     ) -> Result<StringAtoms, DomainError> {
         let limit = alphabet.max_states();
-        let positions = Positions::compile(alphabet, patterns)?;
-        let forbidden: Vec<u32> = {
-            let mut f = forbidden
-                .iter()
-                .map(|&c| class_id(alphabet, c))
-                .collect::<Result<Vec<_>, _>>()?;
-            f.sort_unstable();
-            f.dedup();
-            f
-        };
-        let other = position(alphabet.chars().len())?;
-        let mut scratch = Scratch::default();
-        // The states' position sets, interned without an allocation per state.
-        let mut sets = StateSets::with_capacity(positions.steps.len());
-        let mut sink: Option<u32> = None;
-        let start = positions.start(&mut scratch);
-        sets.intern(&start, limit)?;
-        // Most automata have about as many states as positions: the per-state tables are sized
-        // for that once instead of doubling from nothing.
-        let expected = positions.steps.len() + 2;
-        let mut edge_start = Vec::with_capacity(expected + 1);
-        edge_start.push(0u32);
-        let mut edges: Vec<(u32, u32)> = Vec::with_capacity(expected);
-        let mut default = Vec::with_capacity(expected);
-        let mut named = Vec::new();
-        let mut buffer = Vec::new();
-        let mut set = Vec::new();
-        // Per state, its signature's index in `signatures` (before renumbering).
-        let mut atom_of = Vec::with_capacity(expected);
-        let mut signature_ids: FastMap<Vec<bool>, u32> = FastMap::default();
-        let mut signatures: Vec<Vec<bool>> = Vec::new();
-        // The signature id of states where no pattern has matched (most states).
-        let mut unmatched: Option<u32> = None;
-        // The signature id of each set of accepted patterns met so far: many states accept
-        // the same patterns (every state past the `*` of `arn:*:*:*:111122223333:*`).
-        let mut by_accepted: FastMap<Vec<u32>, u32> = FastMap::default();
-        let mut accepted = Vec::new();
-        let mut signature = Vec::with_capacity(formulas.len());
-        let mut state = 0usize;
-        while sets.get(state, &mut set) {
-            let is_sink = sink.is_some_and(|s| s as usize == state);
-            if is_sink {
-                default.push(position(state)?);
-                atom_of.push(OUTSIDE);
-            } else {
-                positions.step(&set, other, &mut buffer);
-                let fallback = sets.intern(&buffer, limit)?;
-                default.push(fallback);
-                named.clear();
-                positions.named_classes(&set, &mut named);
-                named.extend_from_slice(&forbidden);
-                named.sort_unstable();
-                named.dedup();
-                for &class in &named {
-                    let target = if forbidden.binary_search(&class).is_ok() {
-                        match sink {
-                            Some(s) => s,
-                            None => {
-                                // A key no position set can equal: the sink has none and
-                                // loops.
-                                let id = sets.intern(&[u32::MAX], limit)?;
-                                sink = Some(id);
-                                id
-                            }
-                        }
-                    } else {
-                        positions.step(&set, class, &mut buffer);
-                        sets.intern(&buffer, limit)?
-                    };
-                    if target != fallback {
-                        edges.push((class, target));
-                    }
-                }
-                // The state's signature: which sets hold at it.
-                accepted.clear();
-                accepted.extend(set.iter().filter_map(
-                    |&p| match positions.steps.get(p as usize) {
-                        Some(Step::End(k)) => Some(*k),
-                        _ => None,
-                    },
-                ));
-                let known = if accepted.is_empty() {
-                    unmatched
-                } else {
-                    by_accepted.get(accepted.as_slice()).copied()
-                };
-                let id = match known {
-                    Some(id) => id,
-                    None => {
-                        signature.clear();
-                        signature.extend(formulas.iter().map(|f| f.holds(&accepted)));
-                        let id = match signature_ids.get(signature.as_slice()) {
-                            Some(&id) => id,
-                            None => {
-                                if signatures.len() >= max_atoms {
-                                    return Err(DomainError::Budget {
-                                        what: "atoms",
-                                        limit: max_atoms,
-                                    });
-                                }
-                                let id = position(signatures.len())?;
-                                signature_ids.insert(signature.clone(), id);
-                                signatures.push(signature.clone());
-                                id
-                            }
-                        };
-                        if accepted.is_empty() {
-                            unmatched = Some(id);
-                        } else {
-                            by_accepted.insert(accepted.clone(), id);
-                        }
-                        id
-                    }
-                };
-                atom_of.push(id);
+        let built = match Trie::of(alphabet, patterns) {
+            Some(trie) => {
+                let forbidden = forbidden_classes(alphabet, forbidden)?;
+                trie.automaton(formulas, &forbidden, limit, max_atoms)?
             }
-            edge_start.push(position(edges.len())?);
-            state += 1;
-        }
-        drop(sets);
+            None => subset_construction(alphabet, patterns, formulas, forbidden, limit, max_atoms)?,
+        };
+        let Built {
+            edge_start,
+            edges,
+            default,
+            mut atom_of,
+            signatures,
+        } = built;
         // Atoms in the refinement order.
         let mut order: Vec<u32> = (0..signatures.len())
             .filter_map(|i| position(i).ok())
@@ -1425,6 +1879,77 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// A literal or literal-prefix pattern over `a`, `b`, `A`, `1`, `:` (trailing `*` or not),
+    /// read as a case-sensitive glob, a case-insensitive glob or an ASCII-folded literal; now
+    /// and then one with an inner wildcard, which the trie declines.
+    fn trie_pattern_strategy() -> impl Strategy<Value = Pattern> {
+        (
+            proptest::collection::vec(
+                prop_oneof![Just('a'), Just('b'), Just('A'), Just('1'), Just(':')],
+                0..6,
+            ),
+            0u8..8,
+        )
+            .prop_map(|(chars, kind)| {
+                let text: String = chars.into_iter().collect();
+                match kind {
+                    0 | 1 => Pattern::wildcard(&text, false),
+                    2 | 3 => Pattern::wildcard(&format!("{text}*"), false),
+                    4 => Pattern::Glob {
+                        tokens: GlobToken::parse(&format!("{text}*")),
+                        case: Case::Insensitive,
+                    },
+                    5 => Pattern::Glob {
+                        tokens: GlobToken::parse(&text),
+                        case: Case::Insensitive,
+                    },
+                    6 => Pattern::AsciiFold(text),
+                    _ => Pattern::wildcard(&format!("{text}?b*"), false),
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// The trie construction makes the subset construction's tables exactly (states,
+        /// numbering, transitions, signatures) for every set of literal and prefix patterns,
+        /// with and without forbidden characters, with Boolean set formulas, and fails alike
+        /// under small state and atom budgets.
+        #[test]
+        fn the_trie_makes_the_subset_construction(
+            patterns in proptest::collection::vec(trie_pattern_strategy(), 0..6),
+            forbid in any::<bool>(),
+            states in 1usize..40,
+            max_atoms in 1usize..6,
+        ) {
+            let mut b = Alphabet::builder();
+            b.chars([':', '*', '?', 'a', 'b', 'A', 'B', '1']);
+            let alpha = b.max_states(states).build();
+            let mut formulas: Vec<Formula> = (0..patterns.len()).map(Formula::Pattern).collect();
+            if patterns.len() >= 2 {
+                formulas.push(Formula::Diff(
+                    Box::new(Formula::Union(vec![Formula::Pattern(0), Formula::All])),
+                    Box::new(Formula::Pattern(1)),
+                ));
+            }
+            let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
+            // Case-sensitive literals and prefixes are always taken; the others when every
+            // character folds to itself.
+            let eligible = patterns.iter().all(|p| matches!(p, Pattern::Glob { tokens, case }
+                if *case == Case::Sensitive && !tokens.contains(&GlobToken::AnyChar)));
+            let Some(trie) = Trie::of(&alpha, &patterns) else {
+                prop_assert!(!eligible, "the trie declined {:?}", patterns);
+                return Ok(());
+            };
+            let from_trie = forbidden_classes(&alpha, forbidden)
+                .and_then(|f| trie.automaton(&formulas, &f, states, max_atoms));
+            let from_subsets =
+                subset_construction(&alpha, &patterns, &formulas, forbidden, states, max_atoms);
+            prop_assert_eq!(format!("{from_trie:?}"), format!("{from_subsets:?}"));
         }
     }
 
