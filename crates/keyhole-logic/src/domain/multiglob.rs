@@ -62,11 +62,19 @@ impl Take {
         }
     }
 
+    /// Whether the step takes `class`: asked for every live position on every named class of
+    /// every state of a split, so kept inline, with a literal character (one class) a single
+    /// comparison.
+    #[inline]
     fn takes(&self, class: u32) -> bool {
         match self {
             Take::Any => true,
             Take::AnyBut(x) => class != *x,
-            Take::Few(..) | Take::Many(_) => self.named().is_some_and(|cs| cs.contains(&class)),
+            Take::Few(n, classes) => classes
+                .iter()
+                .take(usize::from(*n))
+                .any(|&c| c == class),
+            Take::Many(classes) => classes.binary_search(&class).is_ok(),
         }
     }
 
@@ -570,7 +578,9 @@ struct Signatures<'a> {
     /// The signature id of states where no pattern has matched (most states).
     unmatched: Option<u32>,
     /// The signature id of each set of accepted patterns met so far: many states accept the
-    /// same patterns (every state past the `*` of `arn:*:*:*:111122223333:*`).
+    /// same patterns (every state past the `*` of `arn:*:*:*:111122223333:*`). Sets of
+    /// patterns below 64 (nearly all) by their bitmask, the others by their list.
+    by_mask: FastMap<u64, u32>,
     by_accepted: FastMap<Vec<u32>, u32>,
     scratch: Vec<bool>,
 }
@@ -582,6 +592,7 @@ impl<'a> Signatures<'a> {
             max_atoms,
             ids: FastMap::default(),
             unmatched: None,
+            by_mask: FastMap::default(),
             by_accepted: FastMap::default(),
             scratch: Vec::with_capacity(formulas.len()),
         }
@@ -597,10 +608,11 @@ impl<'a> Signatures<'a> {
         accepted: &[u32],
         signatures: &mut Vec<Vec<bool>>,
     ) -> Result<u32, DomainError> {
-        let known = if accepted.is_empty() {
-            self.unmatched
-        } else {
-            self.by_accepted.get(accepted).copied()
+        let mask = accepted.iter().try_fold(0u64, |m, &p| Some(m | 1u64.checked_shl(p)?));
+        let known = match mask {
+            _ if accepted.is_empty() => self.unmatched,
+            Some(mask) => self.by_mask.get(&mask).copied(),
+            None => self.by_accepted.get(accepted).copied(),
         };
         if let Some(id) = known {
             return Ok(id);
@@ -623,10 +635,14 @@ impl<'a> Signatures<'a> {
                 id
             }
         };
-        if accepted.is_empty() {
-            self.unmatched = Some(id);
-        } else {
-            self.by_accepted.insert(accepted.to_vec(), id);
+        match mask {
+            _ if accepted.is_empty() => self.unmatched = Some(id),
+            Some(mask) => {
+                self.by_mask.insert(mask, id);
+            }
+            None => {
+                self.by_accepted.insert(accepted.to_vec(), id);
+            }
         }
         Ok(id)
     }
