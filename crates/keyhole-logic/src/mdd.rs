@@ -41,6 +41,9 @@ pub(crate) struct Mdd {
     not_memo: FastMap<NodeId, NodeId>,
     /// Pairs of nodes known to share a path to *true* (or not).
     meet_memo: FastMap<(NodeId, NodeId), bool>,
+    /// The children being computed by `apply` and `not`, each call's above its caller's: no
+    /// `Vec` per node built.
+    stack: Vec<NodeId>,
     max_nodes: usize,
 }
 
@@ -68,6 +71,7 @@ impl Mdd {
             apply_memo: FastMap::default(),
             not_memo: FastMap::default(),
             meet_memo: FastMap::default(),
+            stack: Vec::with_capacity(NODES),
             max_nodes,
         }
     }
@@ -106,6 +110,15 @@ impl Mdd {
         (var, width)
     }
 
+    /// [`Mdd::make`] of the children on the stack from `base`, which are then popped.
+    fn make_from_stack(&mut self, var: usize, base: usize) -> Result<NodeId, Budget> {
+        let stack = std::mem::take(&mut self.stack);
+        let made = self.make(var, stack.get(base..).unwrap_or(&[]));
+        self.stack = stack;
+        self.stack.truncate(base);
+        made
+    }
+
     fn make(&mut self, var: usize, kids: &[NodeId]) -> Result<NodeId, Budget> {
         if let Some(&first) = kids.first()
             && kids.iter().all(|&k| k == first)
@@ -140,11 +153,10 @@ impl Mdd {
 
     /// The function "variable `var` takes one of the atoms marked true".
     pub(crate) fn literal(&mut self, var: usize, atoms: &[bool]) -> Result<NodeId, Budget> {
-        let kids: Vec<NodeId> = atoms
-            .iter()
-            .map(|&b| if b { TRUE } else { FALSE })
-            .collect();
-        self.make(var, &kids)
+        let base = self.stack.len();
+        self.stack
+            .extend(atoms.iter().map(|&b| if b { TRUE } else { FALSE }));
+        self.make_from_stack(var, base)
     }
 
     /// Negation.
@@ -158,12 +170,18 @@ impl Mdd {
             return Ok(r);
         }
         let var = self.var_of(a);
-        let old = self.kids_of(a).to_vec();
-        let mut kids = Vec::with_capacity(old.len());
-        for kid in old {
-            kids.push(self.not(kid)?);
+        let base = self.stack.len();
+        for atom in 0..self.kids_of(a).len() {
+            let kid = self.kids_of(a).get(atom).copied().unwrap_or(FALSE);
+            match self.not(kid) {
+                Ok(k) => self.stack.push(k),
+                Err(e) => {
+                    self.stack.truncate(base);
+                    return Err(e);
+                }
+            }
         }
-        let r = self.make(var, &kids)?;
+        let r = self.make_from_stack(var, base)?;
         self.not_memo.insert(a, r);
         Ok(r)
     }
@@ -192,12 +210,18 @@ impl Mdd {
             return Ok(r);
         }
         let (var, width) = self.top(a, b);
-        let mut kids = Vec::with_capacity(width);
+        let base = self.stack.len();
         for atom in 0..width {
             let (x, y) = (self.child(a, var, atom), self.child(b, var, atom));
-            kids.push(self.apply(op, x, y)?);
+            match self.apply(op, x, y) {
+                Ok(k) => self.stack.push(k),
+                Err(e) => {
+                    self.stack.truncate(base);
+                    return Err(e);
+                }
+            }
         }
-        let r = self.make(var, &kids)?;
+        let r = self.make_from_stack(var, base)?;
         self.apply_memo.insert(key, r);
         Ok(r)
     }

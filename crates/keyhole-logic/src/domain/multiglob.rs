@@ -70,10 +70,7 @@ impl Take {
         match self {
             Take::Any => true,
             Take::AnyBut(x) => class != *x,
-            Take::Few(n, classes) => classes
-                .iter()
-                .take(usize::from(*n))
-                .any(|&c| c == class),
+            Take::Few(n, classes) => classes.iter().take(usize::from(*n)).any(|&c| c == class),
             Take::Many(classes) => classes.binary_search(&class).is_ok(),
         }
     }
@@ -608,7 +605,9 @@ impl<'a> Signatures<'a> {
         accepted: &[u32],
         signatures: &mut Vec<Vec<bool>>,
     ) -> Result<u32, DomainError> {
-        let mask = accepted.iter().try_fold(0u64, |m, &p| Some(m | 1u64.checked_shl(p)?));
+        let mask = accepted
+            .iter()
+            .try_fold(0u64, |m, &p| Some(m | 1u64.checked_shl(p)?));
         let known = match mask {
             _ if accepted.is_empty() => self.unmatched,
             Some(mask) => self.by_mask.get(&mask).copied(),
