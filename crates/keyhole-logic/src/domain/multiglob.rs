@@ -1282,13 +1282,18 @@ impl StringAtoms {
         let mut order: Vec<u32> = (0..signatures.len())
             .filter_map(|i| position(i).ok())
             .collect();
+        // "Inside" before "outside", set by set: the signatures compared with each flag
+        // negated, in place.
         order.sort_by(|&a, &b| {
             let key = |i: u32| {
                 signatures
                     .get(i as usize)
-                    .map(|s| s.iter().map(|&inside| !inside).collect::<Vec<bool>>())
+                    .map(|s| s.iter().map(|&inside| !inside))
             };
-            key(a).cmp(&key(b))
+            match (key(a), key(b)) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            }
         });
         let mut renumber = vec![0u32; signatures.len()];
         for (new, &old) in order.iter().enumerate() {
@@ -1301,9 +1306,16 @@ impl StringAtoms {
                 *atom = renumber.get(*atom as usize).copied().unwrap_or(OUTSIDE);
             }
         }
+        let atom_count = signatures.len();
+        let mut signatures = signatures;
         let inside = order
             .iter()
-            .map(|&old| signatures.get(old as usize).cloned().unwrap_or_default())
+            .map(|&old| {
+                signatures
+                    .get_mut(old as usize)
+                    .map(std::mem::take)
+                    .unwrap_or_default()
+            })
             .collect();
         let mut rank = vec![u32::MAX; alphabet.class_count()];
         for (r, &class) in alphabet.preference().iter().enumerate() {
@@ -1321,7 +1333,7 @@ impl StringAtoms {
             preferred: Arc::clone(preferred),
             compiled_preferred: preferred.iter().map(|_| OnceLock::new()).collect(),
             shortest: OnceLock::new(),
-            live: (0..signatures.len()).map(|_| OnceLock::new()).collect(),
+            live: (0..atom_count).map(|_| OnceLock::new()).collect(),
             predecessors: OnceLock::new(),
             rank,
             max_states: limit,
