@@ -310,38 +310,179 @@ impl Step {
     }
 }
 
-/// The positions of a pattern of at most 64 steps, as bitmasks: the same sets as
-/// [`Positions::start`] and [`Positions::step`] make, without sorting or allocating.
-#[derive(Debug)]
-struct SmallPositions {
-    steps: Vec<Step>,
-    /// The start set.
-    start: u64,
-    /// The end positions.
-    end: u64,
-    /// Per position: itself and the positions after it reached by skipping runs.
-    skip: Vec<u64>,
-    /// Per position: for a run, the positions it makes redundant (`cover_from[r] <= q < r`);
-    /// else nothing.
-    covers: Vec<u64>,
+/// A set of positions as a bitmask: `u64` for a preference's few positions, `u128` for a
+/// split of up to 128.
+trait Mask:
+    Copy
+    + Default
+    + Eq
+    + std::hash::Hash
+    + std::ops::BitOr<Output = Self>
+    + std::ops::BitAnd<Output = Self>
+    + std::ops::Not<Output = Self>
+{
+    const BITS: usize;
+    /// The set of position `p` alone; `None` past the width.
+    fn bit(p: usize) -> Option<Self>;
+    fn is_empty(self) -> bool;
+    /// The lowest position and the set without it.
+    fn pop(self) -> (usize, Self);
+    /// The positions below `p` (all of them from `BITS` on).
+    fn below(p: usize) -> Self;
+    /// Each position moved to the next one.
+    fn shift_up(self) -> Self;
 }
 
-impl SmallPositions {
-    fn new(positions: Positions) -> Option<SmallPositions> {
+impl Mask for u64 {
+    const BITS: usize = 64;
+    fn bit(p: usize) -> Option<Self> {
+        1u64.checked_shl(u32::try_from(p).ok()?)
+    }
+    fn is_empty(self) -> bool {
+        self == 0
+    }
+    fn pop(self) -> (usize, Self) {
+        (self.trailing_zeros() as usize, self & self.wrapping_sub(1))
+    }
+    fn below(p: usize) -> Self {
+        Self::bit(p).map_or(Self::MAX, |b| b - 1)
+    }
+    fn shift_up(self) -> Self {
+        self << 1
+    }
+}
+
+impl Mask for u128 {
+    const BITS: usize = 128;
+    fn bit(p: usize) -> Option<Self> {
+        1u128.checked_shl(u32::try_from(p).ok()?)
+    }
+    fn is_empty(self) -> bool {
+        self == 0
+    }
+    fn pop(self) -> (usize, Self) {
+        (self.trailing_zeros() as usize, self & self.wrapping_sub(1))
+    }
+    fn below(p: usize) -> Self {
+        Self::bit(p).map_or(Self::MAX, |b| b - 1)
+    }
+    fn shift_up(self) -> Self {
+        self << 1
+    }
+}
+
+/// The positions of patterns of at most `M::BITS` steps, as bitmasks: the same sets as
+/// [`Positions::start`] and [`Positions::step`] make, without sorting or allocating.
+#[derive(Debug)]
+struct SmallPositions<M> {
+    steps: Vec<Step>,
+    /// The start set.
+    start: M,
+    /// The end positions.
+    end: M,
+    /// Per position: itself and the positions after it reached by skipping runs.
+    skip: Vec<M>,
+    /// Per position: for a run, the positions it makes redundant (`cover_from[r] <= q < r`);
+    /// else nothing.
+    covers: Vec<M>,
+    /// The runs.
+    runs: M,
+    /// Which single steps (`one`) and runs (`run`) take a class: per class, those naming it;
+    /// the wildcards (`*`, `?`, either kind); per class, the ARN wildcards that exclude it.
+    /// Built for a split's construction, which steps every state on every class it names; a
+    /// witness search steps a preference's few live positions on few classes, and reads the
+    /// steps themselves (building the tables cost more there than it saved).
+    takers: Option<Takers<M>>,
+}
+
+/// Which steps of one kind take each class (see [`SmallPositions::takers`]).
+#[derive(Debug, Default)]
+struct Takers<M> {
+    named_one: Vec<M>,
+    named_run: Vec<M>,
+    wild_one: M,
+    wild_run: M,
+    except_one: Vec<M>,
+    except_run: Vec<M>,
+}
+
+impl<M: Mask> Takers<M> {
+    fn add(&mut self, p: usize, step: &Step) {
+        let Some(bit) = M::bit(p) else { return };
+        let mark = |v: &mut Vec<M>, class: u32| {
+            let at = class as usize;
+            if v.len() <= at {
+                v.resize(at + 1, M::default());
+            }
+            if let Some(slot) = v.get_mut(at) {
+                *slot = *slot | bit;
+            }
+        };
+        let (take, named, wild, except) = match step {
+            Step::One(t) => (
+                t,
+                &mut self.named_one,
+                &mut self.wild_one,
+                &mut self.except_one,
+            ),
+            Step::Run(t) => (
+                t,
+                &mut self.named_run,
+                &mut self.wild_run,
+                &mut self.except_run,
+            ),
+            Step::End(_) => return,
+        };
+        match take {
+            Take::Any => *wild = *wild | bit,
+            Take::AnyBut(x) => {
+                *wild = *wild | bit;
+                mark(except, *x);
+            }
+            Take::Few(..) | Take::Many(_) => {
+                for &class in take.named().unwrap_or_default() {
+                    mark(named, class);
+                }
+            }
+        }
+    }
+
+    /// The single steps and the runs that take `class`.
+    fn of(&self, class: u32) -> (M, M) {
+        let at = |v: &Vec<M>| v.get(class as usize).copied().unwrap_or_default();
+        (
+            at(&self.named_one) | (self.wild_one & !at(&self.except_one)),
+            at(&self.named_run) | (self.wild_run & !at(&self.except_run)),
+        )
+    }
+}
+
+impl<M: Mask> SmallPositions<M> {
+    /// The positions with the class tables of [`SmallPositions::takers`].
+    fn with_takers(positions: Positions) -> Option<SmallPositions<M>> {
+        let mut small = SmallPositions::new(positions)?;
+        let mut takers = Takers::default();
+        for (p, step) in small.steps.iter().enumerate() {
+            takers.add(p, step);
+        }
+        small.takers = Some(takers);
+        Some(small)
+    }
+
+    fn new(positions: Positions) -> Option<SmallPositions<M>> {
         let n = positions.steps.len();
-        if n > 64 {
+        if n > M::BITS {
             return None;
         }
-        let bit = |p: usize| 1u64.checked_shl(u32::try_from(p).ok()?);
-        let below = |p: usize| bit(p).map_or(u64::MAX, |b| b - 1);
-        let mut skip = vec![0u64; n];
+        let below = M::below;
+        let mut skip = vec![M::default(); n];
         for p in (0..n).rev() {
             let after = match positions.steps.get(p) {
-                Some(Step::Run(_)) => skip.get(p + 1).copied().unwrap_or(0),
-                _ => 0,
+                Some(Step::Run(_)) => skip.get(p + 1).copied().unwrap_or_default(),
+                _ => M::default(),
             };
             if let Some(slot) = skip.get_mut(p) {
-                *slot = bit(p)? | after;
+                *slot = M::bit(p)? | after;
             }
         }
         let covers = (0..n)
@@ -350,34 +491,42 @@ impl SmallPositions {
                     let from = positions.cover_from.get(r).copied().unwrap_or(0) as usize;
                     below(r) & !below(from)
                 }
-                _ => 0,
+                _ => M::default(),
             })
             .collect();
         let end = (0..n)
             .filter(|&p| matches!(positions.steps.get(p), Some(Step::End(_))))
-            .filter_map(bit)
-            .fold(0, |m, b| m | b);
+            .filter_map(M::bit)
+            .fold(M::default(), |m, b| m | b);
         let seeds = positions
             .starts
             .iter()
-            .filter_map(|&p| bit(p as usize))
-            .fold(0, |m, b| m | b);
+            .filter_map(|&p| M::bit(p as usize))
+            .fold(M::default(), |m, b| m | b);
+        let mut runs = M::default();
+        for (p, step) in positions.steps.iter().enumerate() {
+            if matches!(step, Step::Run(_)) {
+                runs = runs | M::bit(p)?;
+            }
+        }
         let mut small = SmallPositions {
-            start: 0,
+            start: M::default(),
             end,
             skip,
             covers,
+            runs,
+            takers: None,
             steps: positions.steps,
         };
         small.start = small.close(seeds);
         Some(small)
     }
 
-    fn bits(mut set: u64) -> impl Iterator<Item = usize> {
+    fn bits(mut set: M) -> impl Iterator<Item = usize> {
         std::iter::from_fn(move || {
-            (set != 0).then(|| {
-                let p = set.trailing_zeros() as usize;
-                set &= set - 1;
+            (!set.is_empty()).then(|| {
+                let (p, rest) = set.pop();
+                set = rest;
                 p
             })
         })
@@ -385,31 +534,43 @@ impl SmallPositions {
 
     /// As [`Positions::close`]: the seeds with the positions skipping runs reaches, without
     /// those a run in the set makes redundant.
-    fn close(&self, seeds: u64) -> u64 {
-        let all = Self::bits(seeds)
-            .map(|p| self.skip.get(p).copied().unwrap_or(0))
-            .fold(0, |m, s| m | s);
-        let redundant = Self::bits(all)
-            .map(|p| self.covers.get(p).copied().unwrap_or(0))
-            .fold(0, |m, c| m | c);
+    fn close(&self, seeds: M) -> M {
+        // Only a run skips to the positions after it, and only a run covers others.
+        let all = Self::bits(seeds & self.runs)
+            .map(|p| self.skip.get(p).copied().unwrap_or_default())
+            .fold(seeds & !self.runs, |m, s| m | s);
+        let redundant = Self::bits(all & self.runs)
+            .map(|p| self.covers.get(p).copied().unwrap_or_default())
+            .fold(M::default(), |m, c| m | c);
         all & !redundant
     }
 
-    /// As [`Positions::step`].
-    fn step(&self, set: u64, class: u32) -> u64 {
-        let seeds = Self::bits(set)
-            .map(|p| match self.steps.get(p) {
-                Some(Step::One(t)) if t.takes(class) => 1u64.checked_shl(p as u32 + 1).unwrap_or(0),
-                Some(Step::Run(t)) if t.takes(class) => 1u64 << p,
-                _ => 0,
-            })
-            .fold(0, |m, s| m | s);
-        if seeds == 0 { 0 } else { self.close(seeds) }
+    /// As [`Positions::step`]: the single steps taking `class` move on, the runs taking it
+    /// stay.
+    fn step(&self, set: M, class: u32) -> M {
+        let seeds = match &self.takers {
+            Some(takers) => {
+                let (one, run) = takers.of(class);
+                (set & one).shift_up() | (set & run)
+            }
+            None => Self::bits(set)
+                .map(|p| match self.steps.get(p) {
+                    Some(Step::One(t)) if t.takes(class) => M::bit(p + 1).unwrap_or_default(),
+                    Some(Step::Run(t)) if t.takes(class) => M::bit(p).unwrap_or_default(),
+                    _ => M::default(),
+                })
+                .fold(M::default(), |m, s| m | s),
+        };
+        if seeds.is_empty() {
+            M::default()
+        } else {
+            self.close(seeds)
+        }
     }
 
     /// Whether every position of `set` takes only classes it names (none is a `?` or a `*`):
     /// then no other class steps the set.
-    fn names_every_class(&self, set: u64) -> bool {
+    fn names_every_class(&self, set: M) -> bool {
         Self::bits(set).all(|p| match self.steps.get(p) {
             Some(Step::One(t) | Step::Run(t)) => t.named().is_some(),
             Some(Step::End(_)) | None => true,
@@ -417,12 +578,23 @@ impl SmallPositions {
     }
 
     /// As [`Positions::named_classes`].
-    fn named_classes(&self, set: u64, out: &mut Vec<u32>) {
+    fn named_classes(&self, set: M, out: &mut Vec<u32>) {
         for p in Self::bits(set) {
             if let Some(step) = self.steps.get(p) {
                 step.add_named(out);
             }
         }
+    }
+
+    /// The patterns that end in `set`, in position order (as in a position list).
+    fn accepted(&self, set: M, out: &mut Vec<u32>) {
+        out.clear();
+        out.extend(
+            Self::bits(set & self.end).filter_map(|p| match self.steps.get(p) {
+                Some(Step::End(k)) => Some(*k),
+                _ => None,
+            }),
+        );
     }
 }
 
@@ -658,7 +830,9 @@ fn forbidden_classes(alphabet: &Alphabet, forbidden: &[char]) -> Result<Vec<u32>
     Ok(f)
 }
 
-/// The subset construction on the positions of all patterns together (any patterns).
+/// The subset construction on the positions of all patterns together (any patterns): on
+/// bitmask position sets when the patterns have at most 128 positions (the principal's IAM
+/// shapes and a few patterns: most wildcard splits), else on sorted position lists.
 fn subset_construction(
     alphabet: &Arc<Alphabet>,
     patterns: &[Pattern],
@@ -670,6 +844,119 @@ fn subset_construction(
     let positions = Positions::compile(alphabet, patterns)?;
     let forbidden = forbidden_classes(alphabet, forbidden)?;
     let other = position(alphabet.chars().len())?;
+    let rules = Rules {
+        formulas,
+        forbidden: &forbidden,
+        other,
+        limit,
+        max_atoms,
+    };
+    if positions.steps.len() > u128::BITS as usize {
+        return list_construction(&positions, &rules);
+    }
+    match SmallPositions::<u128>::with_takers(positions) {
+        Some(small) => mask_construction(&small, &rules),
+        // Not reached (the positions fit): compiled again for the lists.
+        None => list_construction(&Positions::compile(alphabet, patterns)?, &rules),
+    }
+}
+
+/// What a subset construction needs besides the positions.
+struct Rules<'a> {
+    formulas: &'a [Formula],
+    /// The classes leading to the sink, sorted.
+    forbidden: &'a [u32],
+    /// The class no pattern names.
+    other: u32,
+    /// At most this many states.
+    limit: usize,
+    max_atoms: usize,
+}
+
+/// The subset construction on bitmask position sets: the states, numbering and transitions of
+/// [`list_construction`] (a property test compares them).
+fn mask_construction<M: Mask>(
+    positions: &SmallPositions<M>,
+    rules: &Rules<'_>,
+) -> Result<Built, DomainError> {
+    let limit = rules.limit;
+    let over = || DomainError::Budget {
+        what: STATES,
+        limit,
+    };
+    let mut ids: FastMap<M, u32> =
+        FastMap::with_capacity_and_hasher(positions.steps.len() * 2, Default::default());
+    // Per state, its set; `None` for the sink.
+    let mut sets: Vec<Option<M>> = Vec::with_capacity(positions.steps.len() + 2);
+    let mut intern = |set: M, sets: &mut Vec<Option<M>>| {
+        if let Some(&id) = ids.get(&set) {
+            return Ok(id);
+        }
+        if sets.len() >= limit {
+            return Err(over());
+        }
+        let id = position(sets.len())?;
+        ids.insert(set, id);
+        sets.push(Some(set));
+        Ok(id)
+    };
+    let mut sink: Option<u32> = None;
+    intern(positions.start, &mut sets)?;
+    let mut built = Built::with_capacity(positions.steps.len() + 2);
+    let mut signatures = Signatures::new(rules.formulas, rules.max_atoms);
+    let mut named = Vec::new();
+    let mut accepted = Vec::new();
+    let mut state = 0usize;
+    while let Some(&entry) = sets.get(state) {
+        match entry {
+            None => {
+                built.default.push(position(state)?);
+                built.atom_of.push(OUTSIDE);
+            }
+            Some(set) => {
+                let fallback = intern(positions.step(set, rules.other), &mut sets)?;
+                built.default.push(fallback);
+                named.clear();
+                positions.named_classes(set, &mut named);
+                named.extend_from_slice(rules.forbidden);
+                named.sort_unstable();
+                named.dedup();
+                for &class in &named {
+                    let target = if rules.forbidden.binary_search(&class).is_ok() {
+                        match sink {
+                            Some(s) => s,
+                            None => {
+                                if sets.len() >= limit {
+                                    return Err(over());
+                                }
+                                let id = position(sets.len())?;
+                                sets.push(None);
+                                sink = Some(id);
+                                id
+                            }
+                        }
+                    } else {
+                        intern(positions.step(set, class), &mut sets)?
+                    };
+                    if target != fallback {
+                        built.edges.push((class, target));
+                    }
+                }
+                positions.accepted(set, &mut accepted);
+                let id = signatures.of(&accepted, &mut built.signatures)?;
+                built.atom_of.push(id);
+            }
+        }
+        built.end_row()?;
+        state += 1;
+    }
+    Ok(built)
+}
+
+/// The subset construction on sorted position lists (a state of a query over many literals
+/// holds a few positions out of thousands).
+fn list_construction(positions: &Positions, rules: &Rules<'_>) -> Result<Built, DomainError> {
+    let (forbidden, other, limit) = (rules.forbidden, rules.other, rules.limit);
     let mut scratch = Scratch::default();
     // The states' position sets, interned without an allocation per state.
     let mut sets = StateSets::with_capacity(positions.steps.len());
@@ -679,7 +966,7 @@ fn subset_construction(
     // Most automata have about as many states as positions: the per-state tables are sized
     // for that once instead of doubling from nothing.
     let mut built = Built::with_capacity(positions.steps.len() + 2);
-    let mut signatures = Signatures::new(formulas, max_atoms);
+    let mut signatures = Signatures::new(rules.formulas, rules.max_atoms);
     let mut named = Vec::new();
     let mut buffer = Vec::new();
     let mut set = Vec::new();
@@ -696,7 +983,7 @@ fn subset_construction(
             built.default.push(fallback);
             named.clear();
             positions.named_classes(&set, &mut named);
-            named.extend_from_slice(&forbidden);
+            named.extend_from_slice(forbidden);
             named.sort_unstable();
             named.dedup();
             for &class in &named {
@@ -1222,7 +1509,7 @@ pub(crate) struct StringAtoms {
     preferred: Arc<[Pattern]>,
     /// Each preference compiled when a witness first asks for it (`None`: it does not
     /// compile).
-    compiled_preferred: Vec<OnceLock<Option<SmallPositions>>>,
+    compiled_preferred: Vec<OnceLock<Option<SmallPositions<u64>>>>,
     /// Per atom, its shortest word (computed once, for all atoms).
     shortest: OnceLock<Vec<Option<String>>>,
     /// Per atom, the states from which one of its states can be reached (when first asked).
@@ -1563,7 +1850,7 @@ impl StringAtoms {
             .get_or_init(|| {
                 Positions::compile(&self.alphabet, std::slice::from_ref(pattern))
                     .ok()
-                    .and_then(SmallPositions::new)
+                    .and_then(SmallPositions::<u64>::new)
             })
             .as_ref()?;
         let live = self.live_states(atom)?;
@@ -1882,7 +2169,11 @@ mod tests {
             let alpha = b.build();
             let pattern = [pattern_of(&spec.0, spec.1)];
             let positions = Positions::compile(&alpha, &pattern).unwrap();
-            let small = SmallPositions::new(Positions::compile(&alpha, &pattern).unwrap()).unwrap();
+            let small =
+                SmallPositions::<u64>::new(Positions::compile(&alpha, &pattern).unwrap()).unwrap();
+            let tabled =
+                SmallPositions::<u64>::with_takers(Positions::compile(&alpha, &pattern).unwrap())
+                    .unwrap();
             let mask = |set: &[u32]| set.iter().fold(0u64, |m, &p| m | 1u64 << p);
             let mut scratch = Scratch::default();
             let start = positions.start(&mut scratch);
@@ -1901,6 +2192,7 @@ mod tests {
                 for class in 0..u32::try_from(alpha.class_count()).unwrap() {
                     positions.step(&set, class, &mut next);
                     prop_assert_eq!(small.step(mask(&set), class), mask(&next));
+                    prop_assert_eq!(tabled.step(mask(&set), class), mask(&next));
                     if !next.is_empty() && !seen.contains(&next) {
                         seen.push(next.clone());
                     }
@@ -1977,6 +2269,57 @@ mod tests {
             let from_subsets =
                 subset_construction(&alpha, &patterns, &formulas, forbidden, states, max_atoms);
             prop_assert_eq!(format!("{from_trie:?}"), format!("{from_subsets:?}"));
+        }
+
+        /// The subset construction on bitmask position sets makes the tables of the one on
+        /// position lists (both widths), for random globs of either case rule and ARN globs,
+        /// with and without forbidden characters, and fails alike under small budgets.
+        #[test]
+        fn mask_sets_make_the_list_construction(
+            specs in proptest::collection::vec(pattern_strategy(), 1..6),
+            forbid in any::<bool>(),
+            states in 1usize..60,
+            max_atoms in 1usize..8,
+        ) {
+            let mut b = Alphabet::builder();
+            b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
+            let alpha = b.build();
+            let patterns: Vec<Pattern> = specs.iter().map(|(t, k)| pattern_of(t, *k)).collect();
+            let mut formulas: Vec<Formula> = (0..patterns.len()).map(Formula::Pattern).collect();
+            formulas.push(Formula::Union(vec![Formula::Pattern(0), Formula::Pattern(patterns.len() - 1)]));
+            let forbidden = if forbid {
+                forbidden_classes(&alpha, &['*', '?']).unwrap()
+            } else {
+                Vec::new()
+            };
+            let rules = Rules {
+                formulas: &formulas,
+                forbidden: &forbidden,
+                other: u32::try_from(alpha.chars().len()).unwrap(),
+                limit: states,
+                max_atoms,
+            };
+            let compile = || Positions::compile(&alpha, &patterns).unwrap();
+            let lists = format!("{:?}", list_construction(&compile(), &rules));
+            // Both widths, with the class tables and without.
+            for small in [
+                SmallPositions::<u128>::with_takers(compile()),
+                SmallPositions::<u128>::new(compile()),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                prop_assert_eq!(format!("{:?}", mask_construction(&small, &rules)), lists.clone());
+            }
+            for small in [
+                SmallPositions::<u64>::with_takers(compile()),
+                SmallPositions::<u64>::new(compile()),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                prop_assert_eq!(format!("{:?}", mask_construction(&small, &rules)), lists.clone());
+            }
         }
     }
 
