@@ -333,43 +333,32 @@ trait Mask:
     fn shift_up(self) -> Self;
 }
 
-impl Mask for u64 {
-    const BITS: usize = 64;
-    fn bit(p: usize) -> Option<Self> {
-        1u64.checked_shl(u32::try_from(p).ok()?)
-    }
-    fn is_empty(self) -> bool {
-        self == 0
-    }
-    fn pop(self) -> (usize, Self) {
-        (self.trailing_zeros() as usize, self & self.wrapping_sub(1))
-    }
-    fn below(p: usize) -> Self {
-        Self::bit(p).map_or(Self::MAX, |b| b - 1)
-    }
-    fn shift_up(self) -> Self {
-        self << 1
-    }
+/// [`Mask`] for an unsigned integer type.
+macro_rules! mask {
+    ($t:ty) => {
+        impl Mask for $t {
+            const BITS: usize = <$t>::BITS as usize;
+            fn bit(p: usize) -> Option<Self> {
+                (1 as $t).checked_shl(u32::try_from(p).ok()?)
+            }
+            fn is_empty(self) -> bool {
+                self == 0
+            }
+            fn pop(self) -> (usize, Self) {
+                (self.trailing_zeros() as usize, self & self.wrapping_sub(1))
+            }
+            fn below(p: usize) -> Self {
+                Self::bit(p).map_or(Self::MAX, |b| b - 1)
+            }
+            fn shift_up(self) -> Self {
+                self << 1
+            }
+        }
+    };
 }
 
-impl Mask for u128 {
-    const BITS: usize = 128;
-    fn bit(p: usize) -> Option<Self> {
-        1u128.checked_shl(u32::try_from(p).ok()?)
-    }
-    fn is_empty(self) -> bool {
-        self == 0
-    }
-    fn pop(self) -> (usize, Self) {
-        (self.trailing_zeros() as usize, self & self.wrapping_sub(1))
-    }
-    fn below(p: usize) -> Self {
-        Self::bit(p).map_or(Self::MAX, |b| b - 1)
-    }
-    fn shift_up(self) -> Self {
-        self << 1
-    }
-}
+mask!(u64);
+mask!(u128);
 
 /// The positions of patterns of at most `M::BITS` steps, as bitmasks: the same sets as
 /// [`Positions::start`] and [`Positions::step`] make, without sorting or allocating.
