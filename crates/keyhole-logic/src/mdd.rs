@@ -172,8 +172,7 @@ impl Mdd {
         let var = self.var_of(a);
         let base = self.stack.len();
         for atom in 0..self.kids_of(a).len() {
-            let kid = self.kids_of(a).get(atom).copied().unwrap_or(FALSE);
-            match self.not(kid) {
+            match self.not(self.child(a, var, atom)) {
                 Ok(k) => self.stack.push(k),
                 Err(e) => {
                     self.stack.truncate(base);
