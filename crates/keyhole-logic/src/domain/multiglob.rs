@@ -1284,6 +1284,11 @@ impl Trie {
     }
 
     /// The automaton, numbered and listed as [`subset_construction`] does.
+    ///
+    /// Its own loop rather than [`construct`] over a trie state space: that was tried, and
+    /// merging the children with the forbidden classes (no sort), finding a child in the
+    /// merge (no search) and keeping one signature per tail made this loop 2.8 % of the
+    /// compare bench's instructions cheaper.
     fn automaton(
         &self,
         formulas: &[Formula],
