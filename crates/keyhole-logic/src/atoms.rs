@@ -423,7 +423,71 @@ thread_local! {
     static VAR_CACHE: VarCaches = VarCaches::default();
 }
 
-/// Empties this thread's caches of variable splits (see [`crate::clear_caches`]).
+/// The splits that depend on no input, for every thread of the process: a variable split by
+/// one of [`crate::encode::input_free_sets`] alone (the caller of a resource policy that names
+/// only `*` and never tests `aws:PrincipalArn`). Each is built once, like the service catalog,
+/// and [`clear_cache`] keeps them: they hold nothing of any query.
+static SHARED: std::sync::Mutex<Vec<CacheEntry>> = std::sync::Mutex::new(Vec::new());
+
+/// At most this many shared splits: the input-free sets under a few limits.
+const SHARED_CAPACITY: usize = 8;
+
+/// Whether `var` split by `exprs` depends on no input.
+fn input_free(var: &Var, exprs: &[&SetExpr]) -> bool {
+    static SETS: OnceLock<[(Var, SetExpr); 3]> = OnceLock::new();
+    match exprs {
+        [only] => SETS
+            .get_or_init(crate::encode::input_free_sets)
+            .iter()
+            .any(|(v, set)| v == var && set == *only),
+        _ => false,
+    }
+}
+
+/// The shared split of an input-free variable, as a cache entry for this thread.
+fn shared_split(
+    shape: Shape,
+    exprs: &[&SetExpr],
+    max_atoms: usize,
+    max_states: usize,
+) -> Option<CacheEntry> {
+    // A poisoned lock (a panic elsewhere while holding it) only loses the sharing.
+    let shared = SHARED.lock().ok()?;
+    let found = shared
+        .iter()
+        .find(|e| e.is(shape, exprs, max_atoms, max_states))?;
+    Some(CacheEntry {
+        shape,
+        max_atoms,
+        max_states,
+        exprs: found.exprs.clone(),
+        split: Arc::clone(&found.split),
+    })
+}
+
+/// Shares an input-free split with every thread (unless another thread did first, or the
+/// table is full).
+fn share_split(entry: &CacheEntry) {
+    let Ok(mut shared) = SHARED.lock() else {
+        return;
+    };
+    let exprs: Vec<&SetExpr> = entry.exprs.iter().collect();
+    let known = shared
+        .iter()
+        .any(|e| e.is(entry.shape, &exprs, entry.max_atoms, entry.max_states));
+    if !known && shared.len() < SHARED_CAPACITY {
+        shared.push(CacheEntry {
+            shape: entry.shape,
+            max_atoms: entry.max_atoms,
+            max_states: entry.max_states,
+            exprs: entry.exprs.clone(),
+            split: Arc::clone(&entry.split),
+        });
+    }
+}
+
+/// Empties this thread's caches of variable splits (see [`crate::clear_caches`]); the
+/// [shared](SHARED) input-free splits stay.
 pub(crate) fn clear_cache() {
     VAR_CACHE.with(|caches| {
         for cache in [&caches.resource, &caches.others] {
@@ -484,20 +548,27 @@ impl VarCache {
             self.insert(hash, entry);
             return Ok(split);
         }
+        let input_free = input_free(var, exprs);
+        if input_free && let Some(entry) = shared_split(shape, exprs, max_atoms, max_states) {
+            let split = Arc::clone(&entry.split);
+            self.insert(hash, entry);
+            return Ok(split);
+        }
         let split = Arc::new(split(var, shape, exprs, max_atoms, max_states)?);
         if Self::weight_of(&split) > Self::MAX_ENTRY_WEIGHT {
             return Ok(split);
         }
-        self.insert(
-            hash,
-            CacheEntry {
-                shape,
-                max_atoms,
-                max_states,
-                exprs: exprs.iter().map(|e| (*e).clone()).collect(),
-                split: Arc::clone(&split),
-            },
-        );
+        let entry = CacheEntry {
+            shape,
+            max_atoms,
+            max_states,
+            exprs: exprs.iter().map(|e| (*e).clone()).collect(),
+            split: Arc::clone(&split),
+        };
+        if input_free {
+            share_split(&entry);
+        }
+        self.insert(hash, entry);
         Ok(split)
     }
 
@@ -1000,6 +1071,43 @@ mod tests {
         assert!(Arc::ptr_eq(&recurring, &split_of("arn:aws:s3:::shared/*")));
         // One-off splits are dropped with their generation.
         assert!(cache.len.get() <= VarCache::CAPACITY);
+    }
+
+    /// A split that depends on no input (the caller by the well-formedness shapes alone) is
+    /// one for the whole process: clearing a thread's cache keeps it, and another thread gets
+    /// the same one. A split by a policy's own set is not shared.
+    #[test]
+    fn input_free_splits_are_shared_by_threads_and_kept_by_clearing() {
+        let split_of = |set: &SetExpr| {
+            let lookup = |caches: &VarCaches| {
+                caches
+                    .of(Shape::Principal)
+                    .get_or_split(&Var::Principal, Shape::Principal, &[set], 64, 10_000)
+                    .unwrap()
+            };
+            VAR_CACHE.with(lookup)
+        };
+        for (var, set) in crate::encode::input_free_sets() {
+            if var != Var::Principal {
+                continue;
+            }
+            // Another test may share the split first: compare two lookups from cold.
+            clear_cache();
+            let first = split_of(&set);
+            clear_cache();
+            assert!(Arc::ptr_eq(&first, &split_of(&set)));
+            let theirs = std::thread::spawn({
+                let set = set.clone();
+                move || split_of(&set)
+            })
+            .join()
+            .unwrap();
+            assert!(Arc::ptr_eq(&first, &theirs));
+        }
+        let own = SetExpr::ArnTokens(GlobToken::parse("arn:aws:iam::111122223333:root"));
+        let before = split_of(&own);
+        clear_cache();
+        assert!(!Arc::ptr_eq(&before, &split_of(&own)));
     }
 
     /// The resource's splits never push out the caller's: an account's stream of resources,

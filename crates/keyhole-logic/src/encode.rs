@@ -177,6 +177,48 @@ impl SetExpr {
     }
 }
 
+/// The caller kinds that are not IAM identities.
+const NOT_AWS: [PrincipalKind; 4] = [
+    PrincipalKind::Service,
+    PrincipalKind::Federated,
+    PrincipalKind::CanonicalUser,
+    PrincipalKind::Anonymous,
+];
+
+/// The principal values of well-formed IAM callers: in linked mode the identity ARNs
+/// `aws:PrincipalArn` reports, else every parseable ARN.
+fn well_formed_principal(linked: bool) -> SetExpr {
+    if linked {
+        SetExpr::Union(
+            [
+                "arn:*:iam::?*:root",
+                "arn:*:iam::?*:user/?*",
+                "arn:*:iam::?*:role/?*",
+                "arn:*:sts::?*:federated-user/?*",
+            ]
+            .into_iter()
+            .map(|g| SetExpr::ArnTokens(GlobToken::parse(g)))
+            .collect(),
+        )
+    } else {
+        SetExpr::arn_parseable()
+    }
+}
+
+/// The sets the encoder tests whatever the policy says (the well-formedness of every caller
+/// of a resource policy), with the variable each is a set of: a split by one of them alone
+/// depends on no input.
+pub(crate) fn input_free_sets() -> [(Var, SetExpr); 3] {
+    [
+        (Var::Principal, well_formed_principal(true)),
+        (Var::Principal, well_formed_principal(false)),
+        (
+            Var::PrincipalKind,
+            SetExpr::Kinds(NOT_AWS.into_iter().collect()),
+        ),
+    ]
+}
+
 /// A test on one variable: true when the value lies in `region`; fixed answers for the special
 /// values of condition keys.
 #[derive(Clone, Debug)]
@@ -365,28 +407,11 @@ impl Encoder {
     /// An IAM caller's ARN parses (`arn:` and six fields); in linked mode it is an identity
     /// ARN as `aws:PrincipalArn` reports it.
     pub(crate) fn principal_well_formed(&mut self) -> Formula {
-        let not_aws = self.kinds(&[
-            PrincipalKind::Service,
-            PrincipalKind::Federated,
-            PrincipalKind::CanonicalUser,
-            PrincipalKind::Anonymous,
-        ]);
-        let shape = if self.linked {
-            SetExpr::Union(
-                [
-                    "arn:*:iam::?*:root",
-                    "arn:*:iam::?*:user/?*",
-                    "arn:*:iam::?*:role/?*",
-                    "arn:*:sts::?*:federated-user/?*",
-                ]
-                .into_iter()
-                .map(|g| SetExpr::ArnTokens(GlobToken::parse(g)))
-                .collect(),
-            )
-        } else {
-            SetExpr::arn_parseable()
-        };
-        let arn = self.push_test(Test::plain(Var::Principal, shape));
+        let not_aws = self.kinds(&NOT_AWS);
+        let arn = self.push_test(Test::plain(
+            Var::Principal,
+            well_formed_principal(self.linked),
+        ));
         Formula::Or(vec![not_aws, arn])
     }
 

@@ -89,7 +89,9 @@ pub use space::{CallerKind, Expr, Space};
 /// Queries share each variable's atoms (its automata and witness values) through a bounded
 /// per-thread cache keyed by the sets that split it, so a query that names the same literals as
 /// an earlier one on the thread skips their construction. Answers never depend on the cache;
-/// benchmarks call this to measure a query from cold.
+/// benchmarks call this to measure a query from cold. The splits that depend on no input (a
+/// resource policy's caller split only by the engine's own well-formedness shapes) are kept:
+/// they are built once per process, like the service catalog.
 pub fn clear_caches() {
     atoms::clear_cache();
 }
