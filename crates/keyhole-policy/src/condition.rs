@@ -287,18 +287,46 @@ pub enum KeyState<'a> {
 /// a comparison fails for the negated operator too.
 #[must_use]
 pub fn value_matches(op: BaseOperator, policy: &Glob, value: &str) -> Option<bool> {
+    matches_value(op, PolicyValue::Compiled(policy), value)
+}
+
+/// A policy value as [`value_matches`] reads it: compiled, or text without variables read in
+/// place as the tokens `Glob::parse` would make (the evaluator compares every condition value
+/// of a policy on each request, and compiling each was much of its cost).
+#[derive(Clone, Copy)]
+enum PolicyValue<'a> {
+    Compiled(&'a Glob),
+    Text(&'a str),
+}
+
+fn matches_value(op: BaseOperator, policy: PolicyValue<'_>, value: &str) -> Option<bool> {
     use BaseOperator::*;
-    let literal = || policy.as_literal();
+    let literal = || -> Option<std::borrow::Cow<'_, str>> {
+        match policy {
+            PolicyValue::Compiled(g) => g.as_literal().map(std::borrow::Cow::Owned),
+            PolicyValue::Text(t) => {
+                (!crate::pattern::has_wildcard(t)).then_some(std::borrow::Cow::Borrowed(t))
+            }
+        }
+    };
     match op.positive() {
         StringEquals => Some(literal().is_some_and(|p| p == value)),
         StringEqualsIgnoreCase => {
             Some(literal().is_some_and(|p| p.to_lowercase() == value.to_lowercase()))
         }
-        StringLike => Some(policy.matches(value, Case::Sensitive)),
+        StringLike => Some(match policy {
+            PolicyValue::Compiled(g) => g.matches(value, Case::Sensitive),
+            PolicyValue::Text(t) => crate::pattern::wildcard_match(t, value, Case::Sensitive),
+        }),
         ArnEquals | ArnLike => {
             crate::arn::split_arn(value)?;
-            policy.arn_segments()?;
-            Some(policy.matches_arn(value))
+            match policy {
+                PolicyValue::Compiled(g) => {
+                    g.arn_segments()?;
+                    Some(g.matches_arn(value))
+                }
+                PolicyValue::Text(t) => crate::pattern::wildcard_match_arn(t, value),
+            }
         }
         BinaryEquals => Some(literal().is_some_and(|p| p == value)),
         Bool => Some(literal().as_deref().and_then(parse_bool)? == parse_bool(value)?),
@@ -375,10 +403,16 @@ pub fn evaluate_entry<'c>(
             vs.iter().map(String::as_str).collect()
         }
     };
-    // Substitute once per policy value.
-    let patterns: Vec<Substituted> = values
+    // Substitute once per policy value; a value without variables is read as it is.
+    let patterns: Vec<Resolved<'_>> = values
         .iter()
-        .map(|v| substitute(v, variables_enabled, variable))
+        .map(|v| {
+            if variables_enabled && v.contains("${") {
+                Resolved::Substituted(substitute(v, variables_enabled, variable))
+            } else {
+                Resolved::Text(v)
+            }
+        })
         .collect();
     // One request value against all policy values: OR for positive operators, NOR for negated
     // ones (a policy value whose variable has no value, or a comparison between values of the
@@ -388,16 +422,22 @@ pub fn evaluate_entry<'c>(
         let mut any = Truth::False;
         let mut all_resolved = Truth::True;
         for p in &patterns {
-            match p {
-                Substituted::Pattern(g) => match value_matches(base, g, value) {
-                    Some(m) => any = any.or(Truth::from_bool(m)),
-                    None => all_resolved = all_resolved.and(Truth::False),
-                },
-                Substituted::NoValue { .. } => all_resolved = all_resolved.and(Truth::False),
-                Substituted::Unknown { .. } => {
+            let policy = match p {
+                Resolved::Text(t) => PolicyValue::Text(t),
+                Resolved::Substituted(Substituted::Pattern(g)) => PolicyValue::Compiled(g),
+                Resolved::Substituted(Substituted::NoValue { .. }) => {
+                    all_resolved = all_resolved.and(Truth::False);
+                    continue;
+                }
+                Resolved::Substituted(Substituted::Unknown { .. }) => {
                     any = any.or(Truth::Unknown);
                     all_resolved = all_resolved.and(Truth::Unknown);
+                    continue;
                 }
+            };
+            match matches_value(base, policy, value) {
+                Some(m) => any = any.or(Truth::from_bool(m)),
+                None => all_resolved = all_resolved.and(Truth::False),
             }
         }
         if base.is_negated() {
@@ -414,6 +454,12 @@ pub fn evaluate_entry<'c>(
             .iter()
             .fold(Truth::True, |acc, v| acc.and(one(v))),
     }
+}
+
+/// A policy value of a condition, ready to compare: text without variables, or substituted.
+enum Resolved<'a> {
+    Text(&'a str),
+    Substituted(Substituted),
 }
 
 fn missing_key(op: ConditionOperator) -> Truth {

@@ -22,7 +22,7 @@
 
 use crate::ast::{Effect, Policy, Principal, PrincipalType, Statement};
 use crate::condition::{KeyState, Truth, evaluate_entry};
-use crate::pattern::{Case, Glob};
+use crate::pattern::{Case, Glob, wildcard_match};
 use crate::request::{ContextValue, Request, RequestPrincipal};
 use crate::variables::{Substituted, VariableValue, substitute};
 use serde::Serialize;
@@ -614,7 +614,7 @@ impl Evaluator<'_> {
                 .value
                 .values
                 .iter()
-                .any(|v| Glob::parse(&v.value).matches(&req.action, Case::Insensitive));
+                .any(|v| wildcard_match(&v.value, &req.action, Case::Insensitive));
             any != a.value.negated
         });
         if !action_ok {
@@ -671,7 +671,7 @@ impl Evaluator<'_> {
         self.options
             .known_keys
             .iter()
-            .filter(|k| Glob::parse(&k.pattern).matches(key, Case::Insensitive))
+            .filter(|k| wildcard_match(&k.pattern, key, Case::Insensitive))
             .fold((false, false), |(p, v), k| {
                 (p || k.presence_known || k.value_known, v || k.value_known)
             })
@@ -710,6 +710,15 @@ impl Evaluator<'_> {
         let resource = self.request.resource.as_str();
         if value == "*" {
             return Truth::True;
+        }
+        // The common case, read in place: a value without variables (which `substitute` would
+        // only compile), of six segments (which padding leaves alone), on a concrete resource
+        // (neither `*` nor a what-if pattern): the ARN match below.
+        if (!vars || !value.contains("${"))
+            && !crate::pattern::has_wildcard(resource)
+            && let Some(matched) = crate::pattern::wildcard_match_arn(value, resource)
+        {
+            return if matched { Truth::True } else { Truth::False };
         }
         let glob = match substitute(value, vars, |k| self.variable(k)) {
             Substituted::Pattern(g) => g,

@@ -30,7 +30,50 @@ fn chars_equal(a: char, b: char, case: Case) -> bool {
 /// most recent `*` only (which is complete for `*`/`?` globs).
 #[must_use]
 pub fn wildcard_match(pattern: &str, value: &str, case: Case) -> bool {
-    Glob::parse(pattern).matches(value, case)
+    // Read in place: the same tokens `Glob::parse` makes, without building them.
+    tokens_match(pattern, value, case)
+}
+
+/// [`Glob::matches_arn`] of `Glob::parse(pattern)`, reading the pattern in place: `None` when
+/// the pattern has fewer than six segments (the caller then pads it as the element requires).
+#[must_use]
+pub fn wildcard_match_arn(pattern: &str, value: &str) -> Option<bool> {
+    // `Glob::parse` makes every `:` a literal token, so its segments are the text's.
+    let pattern = crate::arn::split_arn(pattern)?;
+    let Some(value) = crate::arn::split_arn(value) else {
+        return Some(false);
+    };
+    Some(
+        pattern
+            .iter()
+            .zip(value.iter())
+            .all(|(p, v)| tokens_match(*p, v, Case::Sensitive)),
+    )
+}
+
+/// A pattern [`tokens_match`] reads token by token: compiled tokens, or pattern text read as
+/// [`Glob::parse`] would compile it.
+trait TokenSource {
+    /// The token at `at` and where the next one starts; `None` at the end.
+    fn token(&self, at: usize) -> Option<(Token, usize)>;
+}
+
+impl TokenSource for &[Token] {
+    fn token(&self, at: usize) -> Option<(Token, usize)> {
+        self.get(at).map(|&t| (t, at + 1))
+    }
+}
+
+impl TokenSource for &str {
+    fn token(&self, at: usize) -> Option<(Token, usize)> {
+        let c = self.get(at..)?.chars().next()?;
+        let token = match c {
+            '*' => Token::Star,
+            '?' => Token::AnyOne,
+            c => Token::Char(c),
+        };
+        Some((token, at + c.len_utf8()))
+    }
 }
 
 /// One element of a compiled wildcard pattern.
@@ -112,7 +155,7 @@ impl Glob {
     /// Does `value` match?
     #[must_use]
     pub fn matches(&self, value: &str, case: Case) -> bool {
-        tokens_match(&self.tokens, value, case)
+        tokens_match(self.tokens.as_slice(), value, case)
     }
 
     /// Splits into the six colon-separated ARN segments: the first five end at the first five
@@ -146,7 +189,7 @@ impl Glob {
         pattern
             .iter()
             .zip(value.iter())
-            .all(|(p, v)| tokens_match(p, v, Case::Sensitive))
+            .all(|(p, v)| tokens_match(*p, v, Case::Sensitive))
     }
 }
 
@@ -170,22 +213,22 @@ impl std::fmt::Display for Glob {
 /// `absorbed` are byte offsets, always at character boundaries (the evaluator matches every
 /// `Action`, `Resource` and `…Like` value of a policy on each request, and a character vector
 /// per match was most of its cost).
-fn tokens_match(p: &[Token], v: &str, case: Case) -> bool {
+fn tokens_match(p: impl TokenSource, v: &str, case: Case) -> bool {
     let char_at = |at: usize| v.get(at..).and_then(|rest| rest.chars().next());
     let (mut pi, mut vi) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while let Some(vc) = char_at(vi) {
-        match p.get(pi) {
-            Some(Token::Star) => {
-                star = Some((pi + 1, vi));
-                pi += 1;
+        match p.token(pi) {
+            Some((Token::Star, next)) => {
+                star = Some((next, vi));
+                pi = next;
             }
-            Some(Token::AnyOne) => {
-                pi += 1;
+            Some((Token::AnyOne, next)) => {
+                pi = next;
                 vi += vc.len_utf8();
             }
-            Some(Token::Char(pc)) if chars_equal(*pc, vc, case) => {
-                pi += 1;
+            Some((Token::Char(pc), next)) if chars_equal(pc, vc, case) => {
+                pi = next;
                 vi += vc.len_utf8();
             }
             _ => match star {
@@ -199,8 +242,14 @@ fn tokens_match(p: &[Token], v: &str, case: Case) -> bool {
             },
         }
     }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|t| *t == Token::Star))
+    // Only stars may be left.
+    while let Some((token, next)) = p.token(pi) {
+        if token != Token::Star {
+            return false;
+        }
+        pi = next;
+    }
+    true
 }
 
 /// Does the string contain a wildcard character (`*` or `?`)?
@@ -327,5 +376,58 @@ mod pair_tests {
         assert!(tokens_cover(&t("a?c"), &t("a?c")));
         assert!(!tokens_cover(&t("abc"), &t("a?c")));
         assert!(tokens_cover(&t("*"), &t("x*y?z")));
+    }
+}
+
+#[cfg(test)]
+mod in_place_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text over few characters, with wildcards, colons and a non-ASCII letter that folds.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just('a'),
+                Just('A'),
+                Just('b'),
+                Just(':'),
+                Just('*'),
+                Just('?'),
+                Just('É'),
+                Just('é'),
+            ],
+            0..14,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    /// Free text, or six pieces of it joined by `:` (an ARN, a pattern of one, or with
+    /// more colons in its last segment).
+    fn text_or_arn() -> impl Strategy<Value = String> {
+        prop_oneof![
+            text(),
+            proptest::collection::vec(text(), 6).prop_map(|parts| parts.join(":")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Reading pattern text in place matches exactly as its compiled tokens do, with either
+        /// case rule, and so does the ARN match, segment by segment.
+        #[test]
+        fn text_read_in_place_matches_as_its_tokens(pattern in text_or_arn(), value in text_or_arn()) {
+            let glob = Glob::parse(&pattern);
+            for case in [Case::Sensitive, Case::Insensitive] {
+                prop_assert_eq!(
+                    wildcard_match(&pattern, &value, case),
+                    glob.matches(&value, case)
+                );
+            }
+            let compiled = glob.arn_segments().map(|_| glob.matches_arn(&value));
+            prop_assert_eq!(wildcard_match_arn(&pattern, &value), compiled);
+        }
     }
 }
