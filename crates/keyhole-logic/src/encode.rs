@@ -965,22 +965,20 @@ fn policy_value_set(op: BaseOperator, policy: &Glob) -> Result<Option<SetExpr>, 
     let literal = policy.as_literal();
     let positive = op.positive();
     Ok(match positive {
-        B::StringEquals | B::BinaryEquals => Some(match literal {
-            Some(text) => SetExpr::literal(&text),
-            None => SetExpr::Empty,
-        }),
-        B::StringEqualsIgnoreCase => Some(match literal {
-            Some(text) if text.is_ascii() => SetExpr::Tokens {
-                tokens: GlobToken::literal(&text),
-                case: Case::Insensitive,
-            },
-            Some(text) => {
+        // The `…Equals` operators compare the value as written: `*` and `?` are characters.
+        B::StringEquals | B::BinaryEquals => Some(SetExpr::literal(&policy.text())),
+        B::StringEqualsIgnoreCase => {
+            let text = policy.text();
+            if !text.is_ascii() {
                 return Err(format!(
                     "case-insensitive comparison with the non-ASCII value `{text}` is not decided exactly yet"
                 ));
             }
-            None => SetExpr::Empty,
-        }),
+            Some(SetExpr::Tokens {
+                tokens: GlobToken::literal(&text),
+                case: Case::Insensitive,
+            })
+        }
         B::StringLike => Some(SetExpr::Tokens {
             tokens: tokens_of(policy),
             case: Case::Sensitive,

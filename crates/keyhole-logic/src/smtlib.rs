@@ -760,22 +760,17 @@ fn value_formula(
         }
     };
     Ok(match positive {
+        // The value as written: `*` and `?` are characters to the `…Equals` operators.
         StringEquals | BinaryEquals => {
             text()?;
-            match literal {
-                Some(p) => (t(), format!("(= {s} {})", smt_str(&p)?)),
-                None => (t(), f()),
-            }
+            (t(), format!("(= {s} {})", smt_str(&glob.text())?))
         }
         StringEqualsIgnoreCase => {
             text()?;
-            match literal {
-                Some(p) => (
-                    t(),
-                    format!("(str.in_re {s} {})", lowercase_equal_regex(&p)?),
-                ),
-                None => (t(), f()),
-            }
+            (
+                t(),
+                format!("(str.in_re {s} {})", lowercase_equal_regex(&glob.text())?),
+            )
         }
         StringLike => {
             text()?;

@@ -138,6 +138,49 @@ fn restriction_to_an_action_and_resource() {
     assert_eq!(satisfiable(&p, &options), Answer::No);
 }
 
+/// An `…Equals` operator reads `*` and `?` as characters: `StringEquals "home/*"` lets in
+/// exactly the prefix `home/*` (a key may hold a `*`), which `StringLike "home/*"` also does,
+/// but not `home/x`.
+#[test]
+fn equals_operators_compare_wildcards_as_characters() {
+    let equals = policy(
+        r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
+            "Condition": {"StringEquals": {"s3:prefix": "home/*"}}}"#,
+    );
+    let answer = satisfiable(&equals, &identity());
+    assert!(allowed_as_identity(&equals, &answer));
+    let Answer::Yes(w) = answer else {
+        unreachable!()
+    };
+    assert_eq!(
+        w.context.get("s3:prefix"),
+        Some(&ContextValue::Single("home/*".to_owned()))
+    );
+    let like = policy(
+        r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
+            "Condition": {"StringLike": {"s3:prefix": "home/*"}}}"#,
+    );
+    assert_eq!(allowed_but_not(&equals, &like, &identity()), Answer::No);
+    let Answer::Yes(w) = allowed_but_not(&like, &equals, &identity()) else {
+        panic!()
+    };
+    assert_ne!(
+        w.context.get("s3:prefix"),
+        Some(&ContextValue::Single("home/*".to_owned()))
+    );
+    let ignore_case = policy(
+        r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
+            "Condition": {"StringEqualsIgnoreCase": {"s3:prefix": "Home/?"}}}"#,
+    );
+    let Answer::Yes(w) = satisfiable(&ignore_case, &identity()) else {
+        panic!()
+    };
+    let Some(ContextValue::Single(prefix)) = w.context.get("s3:prefix") else {
+        panic!("{w:?}")
+    };
+    assert!(prefix.eq_ignore_ascii_case("home/?"), "{prefix}");
+}
+
 #[test]
 fn allowed_but_not_finds_the_difference() {
     let old = policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}"#);

@@ -309,11 +309,18 @@ fn matches_value(op: BaseOperator, policy: PolicyValue<'_>, value: &str) -> Opti
             }
         }
     };
-    match op.positive() {
-        StringEquals => Some(literal().is_some_and(|p| p == value)),
-        StringEqualsIgnoreCase => {
-            Some(literal().is_some_and(|p| p.to_lowercase() == value.to_lowercase()))
+    // What the `…Equals` operators compare: the value as written, `*` and `?` included (AWS
+    // reads wildcards in the `…Like` operators only; Access Analyzer warns about a `*` without
+    // `Like` because it matches a literal `*`).
+    let text = || -> std::borrow::Cow<'_, str> {
+        match policy {
+            PolicyValue::Compiled(g) => std::borrow::Cow::Owned(g.text()),
+            PolicyValue::Text(t) => std::borrow::Cow::Borrowed(t),
         }
+    };
+    match op.positive() {
+        StringEquals => Some(text() == value),
+        StringEqualsIgnoreCase => Some(text().to_lowercase() == value.to_lowercase()),
         StringLike => Some(match policy {
             PolicyValue::Compiled(g) => g.matches(value, Case::Sensitive),
             PolicyValue::Text(t) => crate::pattern::wildcard_match(t, value, Case::Sensitive),
@@ -328,7 +335,7 @@ fn matches_value(op: BaseOperator, policy: PolicyValue<'_>, value: &str) -> Opti
                 PolicyValue::Text(t) => crate::pattern::wildcard_match_arn(t, value),
             }
         }
-        BinaryEquals => Some(literal().is_some_and(|p| p == value)),
+        BinaryEquals => Some(text() == value),
         Bool => Some(literal().as_deref().and_then(parse_bool)? == parse_bool(value)?),
         IpAddress => {
             let range = literal().as_deref().and_then(IpRange::parse)?;
@@ -536,6 +543,68 @@ mod tests {
             Truth::False
         );
         assert_eq!(eval("StringEquals", k, &["a", "b"]), Truth::False);
+    }
+
+    /// `*` and `?` are wildcards to the `…Like` operators only: an `…Equals` operator
+    /// compares them as characters, whether written plainly, escaped or substituted.
+    #[test]
+    fn equals_operators_read_wildcards_as_characters() {
+        let star = ContextValue::Single("home/*".into());
+        let other = ContextValue::Single("home/x".into());
+        let present = KeyState::Present;
+        assert_eq!(
+            eval("StringEquals", present(&star), &["home/*"]),
+            Truth::True
+        );
+        assert_eq!(
+            eval("StringEquals", present(&other), &["home/*"]),
+            Truth::False
+        );
+        assert_eq!(
+            eval("StringEquals", present(&star), &["home/${*}"]),
+            Truth::True
+        );
+        assert_eq!(
+            eval("StringLike", present(&other), &["home/*"]),
+            Truth::True
+        );
+        assert_eq!(
+            eval("StringNotEquals", present(&star), &["home/*"]),
+            Truth::False
+        );
+        assert_eq!(
+            eval("StringNotEquals", present(&other), &["home/*"]),
+            Truth::True
+        );
+        let upper = ContextValue::Single("HOME/?".into());
+        assert_eq!(
+            eval("StringEqualsIgnoreCase", present(&upper), &["home/?"]),
+            Truth::True
+        );
+        assert_eq!(
+            eval("StringEqualsIgnoreCase", present(&other), &["home/?"]),
+            Truth::False
+        );
+        assert_eq!(
+            eval("BinaryEquals", present(&star), &["home/*"]),
+            Truth::True
+        );
+        // A substituted value is compared as text too.
+        let user = |k: &str| match k {
+            "aws:username" => VariableValue::Single("a*"),
+            _ => VariableValue::Missing,
+        };
+        let value = ContextValue::Single("u/a*".into());
+        assert_eq!(
+            evaluate_entry(
+                op("StringEquals"),
+                present(&value),
+                &["u/${aws:username}"],
+                true,
+                &user
+            ),
+            Truth::True
+        );
     }
 
     #[test]

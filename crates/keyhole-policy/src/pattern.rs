@@ -152,6 +152,21 @@ impl Glob {
             .collect()
     }
 
+    /// The pattern's characters, each wildcard as the `*` or `?` it was written as: the value
+    /// the `…Equals` condition operators compare, for which those are ordinary characters (only
+    /// the `…Like` operators read wildcards).
+    #[must_use]
+    pub fn text(&self) -> String {
+        self.tokens
+            .iter()
+            .map(|t| match t {
+                Token::Char(c) => *c,
+                Token::Star => '*',
+                Token::AnyOne => '?',
+            })
+            .collect()
+    }
+
     /// Does `value` match?
     #[must_use]
     pub fn matches(&self, value: &str, case: Case) -> bool {
