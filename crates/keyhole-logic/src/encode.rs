@@ -962,7 +962,8 @@ fn tokens_of(glob: &Glob) -> Vec<GlobToken> {
 /// operator's type (which makes the negated operator fail).
 fn policy_value_set(op: BaseOperator, policy: &Glob) -> Result<Option<SetExpr>, Reason> {
     use BaseOperator as B;
-    let literal = policy.as_literal();
+    // Only the typed operators read a wildcard-free value: built for them alone.
+    let literal = || policy.as_literal();
     let positive = op.positive();
     Ok(match positive {
         // The `…Equals` operators compare the value as written: `*` and `?` are characters.
@@ -986,11 +987,11 @@ fn policy_value_set(op: BaseOperator, policy: &Glob) -> Result<Option<SetExpr>, 
         B::ArnEquals | B::ArnLike => policy
             .arn_segments()
             .map(|_| SetExpr::ArnTokens(tokens_of(policy))),
-        B::Bool => literal
+        B::Bool => literal()
             .as_deref()
             .and_then(parse_bool)
             .map(|b| SetExpr::Bools(FiniteSet::singleton(b))),
-        B::IpAddress => match literal.as_deref().and_then(IpRange::parse) {
+        B::IpAddress => match literal().as_deref().and_then(IpRange::parse) {
             None => None,
             Some(range) => Some(SetExpr::Ips(ip_set(&range)?)),
         },
@@ -999,7 +1000,7 @@ fn policy_value_set(op: BaseOperator, policy: &Glob) -> Result<Option<SetExpr>, 
         | B::NumericLessThanEquals
         | B::NumericGreaterThan
         | B::NumericGreaterThanEquals => {
-            let Some(text) = literal else {
+            let Some(text) = literal() else {
                 return Ok(None);
             };
             if keyhole_policy::value::Decimal::parse(&text).is_none() {
@@ -1013,7 +1014,7 @@ fn policy_value_set(op: BaseOperator, policy: &Glob) -> Result<Option<SetExpr>, 
         | B::DateLessThan
         | B::DateLessThanEquals
         | B::DateGreaterThan
-        | B::DateGreaterThanEquals => literal
+        | B::DateGreaterThanEquals => literal()
             .as_deref()
             .and_then(parse_date)
             .map(|nanos| SetExpr::Dates(ordered(positive, Timestamp::from_unix_nanos(nanos)))),
