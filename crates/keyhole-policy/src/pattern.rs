@@ -30,8 +30,53 @@ fn chars_equal(a: char, b: char, case: Case) -> bool {
 /// most recent `*` only (which is complete for `*`/`?` globs).
 #[must_use]
 pub fn wildcard_match(pattern: &str, value: &str, case: Case) -> bool {
-    // Read in place: the same tokens `Glob::parse` makes, without building them.
-    tokens_match(pattern, value, case)
+    // Read in place: the same tokens `Glob::parse` makes, without building them; ASCII text
+    // (almost every policy) byte by byte.
+    if pattern.is_ascii() && value.is_ascii() {
+        ascii_match(pattern.as_bytes(), value.as_bytes(), case)
+    } else {
+        tokens_match(pattern, value, case)
+    }
+}
+
+/// [`tokens_match`] on ASCII pattern text and value, where a character is a byte and
+/// [`chars_equal`] is a byte comparison (ignoring ASCII case for [`Case::Insensitive`]).
+fn ascii_match(p: &[u8], v: &[u8], case: Case) -> bool {
+    let equal = |a: u8, b: u8| match case {
+        Case::Sensitive => a == b,
+        Case::Insensitive => a.eq_ignore_ascii_case(&b),
+    };
+    if !p.contains(&b'*') && !p.contains(&b'?') {
+        return p.len() == v.len() && p.iter().zip(v).all(|(&a, &b)| equal(a, b));
+    }
+    let (mut pi, mut vi) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&vc) = v.get(vi) {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi + 1, vi));
+                pi += 1;
+            }
+            Some(b'?') => {
+                pi += 1;
+                vi += 1;
+            }
+            Some(&pc) if equal(pc, vc) => {
+                pi += 1;
+                vi += 1;
+            }
+            _ => match star {
+                Some((after_star, absorbed)) => {
+                    pi = after_star;
+                    vi = absorbed + 1;
+                    star = Some((after_star, absorbed + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
 }
 
 /// [`Glob::matches_arn`] of `Glob::parse(pattern)`, reading the pattern in place: `None` when
@@ -47,7 +92,7 @@ pub fn wildcard_match_arn(pattern: &str, value: &str) -> Option<bool> {
         pattern
             .iter()
             .zip(value.iter())
-            .all(|(p, v)| tokens_match(*p, v, Case::Sensitive)),
+            .all(|(p, v)| wildcard_match(p, v, Case::Sensitive)),
     )
 }
 
