@@ -13,7 +13,7 @@
 use keyhole_policy::request::Request;
 use keyhole_policy::{Decision, EvalOptions, Layer, Policy, evaluate_policy};
 
-use crate::query::{Answer, PolicyKind, QueryOptions, Witness};
+use crate::query::{Answer, PolicyKind, QueryOptions};
 use crate::space::Space;
 
 /// How two policies relate.
@@ -120,8 +120,9 @@ fn direction(answer: Answer, a: &Policy, b: &Policy, options: &QueryOptions) -> 
         Answer::No => Direction::None,
         Answer::Unknown(reason) => Direction::Unknown(reason),
         Answer::Yes(w) => {
+            // One request for both evaluations and the answer.
             let request = w.to_request();
-            if allowed(a, &w, options.kind) && !allowed(b, &w, options.kind) {
+            if allowed(a, &request, options.kind) && !allowed(b, &request, options.kind) {
                 Direction::Witness(request)
             } else {
                 // INVARIANT: never reached when the engine is exact; saying so beats a wrong answer.
@@ -136,7 +137,7 @@ fn direction(answer: Answer, a: &Policy, b: &Policy, options: &QueryOptions) -> 
 
 /// Whether the concrete evaluator says `policy`, on its own as a policy of `kind`, allows the
 /// witness request.
-fn allowed(policy: &Policy, w: &Witness, kind: PolicyKind) -> bool {
+fn allowed(policy: &Policy, request: &Request, kind: PolicyKind) -> bool {
     let layer = match kind {
         PolicyKind::Identity => Layer::Identity,
         PolicyKind::Resource => Layer::Resource,
@@ -145,5 +146,5 @@ fn allowed(policy: &Policy, w: &Witness, kind: PolicyKind) -> bool {
         wildcard_only_action: Some(false),
         ..EvalOptions::default()
     };
-    evaluate_policy(policy, layer, &w.to_request(), &options) == Decision::Allowed
+    evaluate_policy(policy, layer, request, &options) == Decision::Allowed
 }
