@@ -143,42 +143,32 @@ fn restriction_to_an_action_and_resource() {
 /// but not `home/x`.
 #[test]
 fn equals_operators_compare_wildcards_as_characters() {
-    let equals = policy(
-        r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
-            "Condition": {"StringEquals": {"s3:prefix": "home/*"}}}"#,
-    );
+    let on_prefix = |operator: &str, value: &str| {
+        policy(&format!(
+            r#"{{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
+                "Condition": {{"{operator}": {{"s3:prefix": "{value}"}}}}}}"#
+        ))
+    };
+    let prefix = |answer: &Answer| match answer {
+        Answer::Yes(w) => match w.context.get("s3:prefix") {
+            Some(ContextValue::Single(p)) => p.clone(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    let equals = on_prefix("StringEquals", "home/*");
     let answer = satisfiable(&equals, &identity());
     assert!(allowed_as_identity(&equals, &answer));
-    let Answer::Yes(w) = answer else {
-        unreachable!()
-    };
-    assert_eq!(
-        w.context.get("s3:prefix"),
-        Some(&ContextValue::Single("home/*".to_owned()))
-    );
-    let like = policy(
-        r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
-            "Condition": {"StringLike": {"s3:prefix": "home/*"}}}"#,
-    );
+    assert_eq!(prefix(&answer), "home/*");
+    let like = on_prefix("StringLike", "home/*");
     assert_eq!(allowed_but_not(&equals, &like, &identity()), Answer::No);
-    let Answer::Yes(w) = allowed_but_not(&like, &equals, &identity()) else {
-        panic!()
-    };
     assert_ne!(
-        w.context.get("s3:prefix"),
-        Some(&ContextValue::Single("home/*".to_owned()))
+        prefix(&allowed_but_not(&like, &equals, &identity())),
+        "home/*"
     );
-    let ignore_case = policy(
-        r#"{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
-            "Condition": {"StringEqualsIgnoreCase": {"s3:prefix": "Home/?"}}}"#,
-    );
-    let Answer::Yes(w) = satisfiable(&ignore_case, &identity()) else {
-        panic!()
-    };
-    let Some(ContextValue::Single(prefix)) = w.context.get("s3:prefix") else {
-        panic!("{w:?}")
-    };
-    assert!(prefix.eq_ignore_ascii_case("home/?"), "{prefix}");
+    let ignore_case = on_prefix("StringEqualsIgnoreCase", "Home/?");
+    let answer = satisfiable(&ignore_case, &identity());
+    assert!(prefix(&answer).eq_ignore_ascii_case("home/?"));
 }
 
 #[test]

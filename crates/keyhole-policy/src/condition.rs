@@ -549,62 +549,37 @@ mod tests {
     /// compares them as characters, whether written plainly, escaped or substituted.
     #[test]
     fn equals_operators_read_wildcards_as_characters() {
-        let star = ContextValue::Single("home/*".into());
-        let other = ContextValue::Single("home/x".into());
-        let present = KeyState::Present;
-        assert_eq!(
-            eval("StringEquals", present(&star), &["home/*"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("StringEquals", present(&other), &["home/*"]),
-            Truth::False
-        );
-        assert_eq!(
-            eval("StringEquals", present(&star), &["home/${*}"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("StringLike", present(&other), &["home/*"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("StringNotEquals", present(&star), &["home/*"]),
-            Truth::False
-        );
-        assert_eq!(
-            eval("StringNotEquals", present(&other), &["home/*"]),
-            Truth::True
-        );
-        let upper = ContextValue::Single("HOME/?".into());
-        assert_eq!(
-            eval("StringEqualsIgnoreCase", present(&upper), &["home/?"]),
-            Truth::True
-        );
-        assert_eq!(
-            eval("StringEqualsIgnoreCase", present(&other), &["home/?"]),
-            Truth::False
-        );
-        assert_eq!(
-            eval("BinaryEquals", present(&star), &["home/*"]),
-            Truth::True
-        );
+        // (operator, the request's value, the policy's value, the answer)
+        let cases = [
+            ("StringEquals", "home/*", "home/*", Truth::True),
+            ("StringEquals", "home/x", "home/*", Truth::False),
+            ("StringEquals", "home/*", "home/${*}", Truth::True),
+            ("StringLike", "home/x", "home/*", Truth::True),
+            ("StringNotEquals", "home/*", "home/*", Truth::False),
+            ("StringNotEquals", "home/x", "home/*", Truth::True),
+            ("StringEqualsIgnoreCase", "HOME/?", "home/?", Truth::True),
+            ("StringEqualsIgnoreCase", "home/x", "home/?", Truth::False),
+            ("BinaryEquals", "home/*", "home/*", Truth::True),
+        ];
+        for (operator, request, value, expected) in cases {
+            let request = ContextValue::Single(request.into());
+            let got = eval(operator, KeyState::Present(&request), &[value]);
+            assert_eq!(got, expected, "{operator} {value}");
+        }
         // A substituted value is compared as text too.
         let user = |k: &str| match k {
             "aws:username" => VariableValue::Single("a*"),
             _ => VariableValue::Missing,
         };
         let value = ContextValue::Single("u/a*".into());
-        assert_eq!(
-            evaluate_entry(
-                op("StringEquals"),
-                present(&value),
-                &["u/${aws:username}"],
-                true,
-                &user
-            ),
-            Truth::True
+        let got = evaluate_entry(
+            op("StringEquals"),
+            KeyState::Present(&value),
+            &["u/${aws:username}"],
+            true,
+            &user,
         );
+        assert_eq!(got, Truth::True);
     }
 
     #[test]
