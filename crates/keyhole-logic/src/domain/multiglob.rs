@@ -1580,6 +1580,21 @@ pub(crate) struct StringAtoms {
 /// The atom of each value of a list, under one split.
 type ListAtoms = (Arc<[String]>, Arc<[Option<usize>]>);
 
+/// The buffers of a witness search ([`StringAtoms::search_in`]).
+#[derive(Default)]
+struct SearchScratch {
+    /// The pairs met (automaton state, preference positions).
+    ids: FastMap<(u32, u64), ()>,
+    pairs: Vec<(u32, u64)>,
+    /// Per pair, the pair and class it was reached from.
+    parent: Vec<Option<(u32, u32)>>,
+    classes: Vec<u32>,
+}
+
+thread_local! {
+    static SEARCH: std::cell::RefCell<SearchScratch> = std::cell::RefCell::default();
+}
+
 /// How many value lists a split remembers the atoms of.
 const LISTS: usize = 4;
 
@@ -1908,33 +1923,63 @@ impl StringAtoms {
             .as_ref()?;
         let live = self.live_states(atom)?;
         let atom = u32::try_from(atom).ok()?;
+        SEARCH.with(|scratch| {
+            // A search never starts another on its thread; a scratch in use (it cannot be)
+            // would only cost fresh buffers.
+            match scratch.try_borrow_mut() {
+                Ok(mut scratch) => self.search_in(&mut scratch, preferred, live, atom),
+                Err(_) => self.search_in(&mut SearchScratch::default(), preferred, live, atom),
+            }
+        })
+    }
+
+    /// [`StringAtoms::search_preferring`]'s breadth-first search, in buffers kept from the
+    /// thread's previous searches (most searches meet a few dozen pairs, and allocating their
+    /// tables was much of their cost).
+    fn search_in(
+        &self,
+        scratch: &mut SearchScratch,
+        preferred: &SmallPositions<u64>,
+        live: &[bool],
+        atom: u32,
+    ) -> Option<Option<String>> {
+        let SearchScratch {
+            ids,
+            pairs,
+            parent,
+            classes,
+        } = scratch;
+        // A table grown by a rare large search is not kept for clearing every time.
+        if ids.capacity() > 4096 {
+            *ids = FastMap::default();
+        }
+        ids.clear();
+        pairs.clear();
+        parent.clear();
         let start = (0u32, preferred.start);
-        let mut ids: FastMap<(u32, u64), ()> =
-            FastMap::with_capacity_and_hasher(64, Default::default());
-        let mut pairs = vec![start];
-        let mut parent: Vec<Option<(u32, u32)>> = vec![None];
+        pairs.push(start);
+        parent.push(None);
         ids.insert(start, ());
         let mut at = 0usize;
-        let mut classes = Vec::new();
         while let Some(&(state, bits)) = pairs.get(at) {
             let here = u32::try_from(at).ok()?;
             if self.atom_of.get(state as usize) == Some(&atom) && bits & preferred.end != 0 {
-                return Some(Some(self.word(&parent, here)));
+                return Some(Some(self.word(parent, here)));
             }
             classes.clear();
-            preferred.named_classes(bits, &mut classes);
+            preferred.named_classes(bits, classes);
             if preferred.names_every_class(bits) {
                 // Only the classes the preference names step it (most of a preference is
                 // literal: `arn:aws:iam::111111111111:user/`): the state's own classes and
                 // the fallback class would all be dropped below, so they are not listed.
                 classes.sort_unstable();
                 classes.dedup();
-                self.in_preference_order(&mut classes);
+                self.in_preference_order(classes);
             } else {
                 classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
-                self.candidates(&mut classes);
+                self.candidates(classes);
             }
-            for &class in &classes {
+            for &class in classes.iter() {
                 let next = preferred.step(bits, class);
                 if next == 0 {
                     continue;
