@@ -25,6 +25,7 @@
 //! with a reason; the query answers `Unknown(reason)`.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily, SetQualifier};
 use keyhole_policy::pattern::{Glob, Token};
@@ -186,8 +187,17 @@ const NOT_AWS: [PrincipalKind; 4] = [
 ];
 
 /// The principal values of well-formed IAM callers: in linked mode the identity ARNs
-/// `aws:PrincipalArn` reports, else every parseable ARN.
+/// `aws:PrincipalArn` reports, else every parseable ARN. Every resource policy's encoding
+/// tests one: each is built once and cloned.
 fn well_formed_principal(linked: bool) -> SetExpr {
+    static LINKED: OnceLock<SetExpr> = OnceLock::new();
+    static PARSEABLE: OnceLock<SetExpr> = OnceLock::new();
+    let slot = if linked { &LINKED } else { &PARSEABLE };
+    slot.get_or_init(|| build_well_formed_principal(linked))
+        .clone()
+}
+
+fn build_well_formed_principal(linked: bool) -> SetExpr {
     if linked {
         SetExpr::Union(
             [
