@@ -1251,6 +1251,52 @@ mod tests {
         undominated(cubes, &dominated)
     }
 
+    /// `StringEquals` compares a `*` as a character: a bucket that lets anyone list the
+    /// prefix `home/*` is reachable (before, the value matched nothing and the access was
+    /// missed). The caller chooses `s3:prefix`, so the finding is public and unconditional,
+    /// and its witness lists exactly that prefix.
+    #[test]
+    fn an_equals_value_with_a_star_is_a_literal_grant() {
+        let policy = keyhole_policy::parse_policy(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+                "Condition": {"StringEquals": {"s3:prefix": "home/*"}}}]}"#,
+        )
+        .unwrap();
+        let target = Target {
+            resource: "arn:aws:s3:::b".to_owned(),
+            resource_patterns: vec!["arn:aws:s3:::b".to_owned(), "arn:aws:s3:::b/*".to_owned()],
+            action_patterns: vec!["s3:*".to_owned()],
+            actions: crate::actions::of_service("s3"),
+            requires: Vec::new(),
+        };
+        let found = external_access(
+            &policy,
+            &target,
+            &Zone::account("111122223333"),
+            &SearchLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        let access = &found[0];
+        assert_eq!(
+            (
+                access.principal.kind.as_str(),
+                access.principal.value.as_str()
+            ),
+            ("AWS", "*")
+        );
+        assert!(access.condition.is_empty(), "{access:?}");
+        assert!(is_public(&access.principal, &access.condition));
+        assert_eq!(access.actions, ["s3:ListBucket"]);
+        assert_eq!(
+            access.witness.context.get("s3:prefix"),
+            Some(&keyhole_policy::request::ContextValue::Single(
+                "home/*".to_owned()
+            ))
+        );
+    }
+
     /// The walk over `base`'s diagram and the depth-first search over own requests find
     /// exactly the worklist's findings, with the same witness requests.
     #[test]
