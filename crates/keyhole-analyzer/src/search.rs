@@ -1251,6 +1251,17 @@ mod tests {
         undominated(cubes, &dominated)
     }
 
+    /// Bucket `b` and every S3 action on it.
+    fn bucket_b() -> Target {
+        Target {
+            resource: "arn:aws:s3:::b".to_owned(),
+            resource_patterns: vec!["arn:aws:s3:::b".to_owned(), "arn:aws:s3:::b/*".to_owned()],
+            action_patterns: vec!["s3:*".to_owned()],
+            actions: crate::actions::of_service("s3"),
+            requires: Vec::new(),
+        }
+    }
+
     /// `StringEquals` compares a `*` as a character: a bucket that lets anyone list the
     /// prefix `home/*` is reachable (before, the value matched nothing and the access was
     /// missed). The caller chooses `s3:prefix`, so the finding is public and unconditional,
@@ -1263,13 +1274,7 @@ mod tests {
                 "Condition": {"StringEquals": {"s3:prefix": "home/*"}}}]}"#,
         )
         .unwrap();
-        let target = Target {
-            resource: "arn:aws:s3:::b".to_owned(),
-            resource_patterns: vec!["arn:aws:s3:::b".to_owned(), "arn:aws:s3:::b/*".to_owned()],
-            action_patterns: vec!["s3:*".to_owned()],
-            actions: crate::actions::of_service("s3"),
-            requires: Vec::new(),
-        };
+        let target = bucket_b();
         let found = external_access(
             &policy,
             &target,
@@ -1301,13 +1306,7 @@ mod tests {
     /// exactly the worklist's findings, with the same witness requests.
     #[test]
     fn minimal_cubes_agree_with_the_worklist() {
-        let target = Target {
-            resource: "arn:aws:s3:::b".to_owned(),
-            resource_patterns: vec!["arn:aws:s3:::b".to_owned(), "arn:aws:s3:::b/*".to_owned()],
-            action_patterns: vec!["s3:*".to_owned()],
-            actions: crate::actions::of_service("s3"),
-            requires: Vec::new(),
-        };
+        let target = bucket_b();
         let zone = Zone::account("111122223333");
         let limits = SearchLimits::default();
         let mut rng = Rng(0x5eed_cafe_f00d);
