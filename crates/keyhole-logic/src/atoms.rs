@@ -378,6 +378,7 @@ struct VarCache {
 }
 
 /// A cached split and the key it was made for.
+#[derive(Clone)]
 struct CacheEntry {
     shape: Shape,
     max_atoms: usize,
@@ -453,16 +454,10 @@ fn shared_split(
 ) -> Option<CacheEntry> {
     // A poisoned lock (a panic elsewhere while holding it) only loses the sharing.
     let shared = SHARED.lock().ok()?;
-    let found = shared
+    shared
         .iter()
-        .find(|e| e.is(shape, exprs, max_atoms, max_states))?;
-    Some(CacheEntry {
-        shape,
-        max_atoms,
-        max_states,
-        exprs: found.exprs.clone(),
-        split: Arc::clone(&found.split),
-    })
+        .find(|e| e.is(shape, exprs, max_atoms, max_states))
+        .cloned()
 }
 
 /// Shares an input-free split with every thread (unless another thread did first, or the
@@ -476,13 +471,7 @@ fn share_split(entry: &CacheEntry) {
         .iter()
         .any(|e| e.is(entry.shape, &exprs, entry.max_atoms, entry.max_states));
     if !known && shared.len() < SHARED_CAPACITY {
-        shared.push(CacheEntry {
-            shape: entry.shape,
-            max_atoms: entry.max_atoms,
-            max_states: entry.max_states,
-            exprs: entry.exprs.clone(),
-            split: Arc::clone(&entry.split),
-        });
+        shared.push(entry.clone());
     }
 }
 

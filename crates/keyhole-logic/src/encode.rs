@@ -31,7 +31,7 @@ use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily,
 use keyhole_policy::pattern::{Glob, Token};
 use keyhole_policy::request::RequestPrincipal;
 use keyhole_policy::value::{IpRange, parse_bool, parse_date};
-use keyhole_policy::variables::{Substituted, VariableValue, substitute};
+use keyhole_policy::variables::{Substituted, VariableValue, needs_substitution, substitute};
 use keyhole_policy::{Effect, Policy, Principal, PrincipalElement, PrincipalType, Statement};
 
 use crate::domain::date::{DateSet, Timestamp};
@@ -465,10 +465,13 @@ impl Encoder {
             for v in resource.value.values.iter() {
                 sets.push(self.resource_value(&v.value, vars)?);
             }
-            let fixed = self
-                .fixed_resource
-                .as_deref()
-                .filter(|_| !vars || !resource.value.values.iter().any(|v| v.value.contains("${")));
+            let fixed = self.fixed_resource.as_deref().filter(|_| {
+                !resource
+                    .value
+                    .values
+                    .iter()
+                    .any(|v| needs_substitution(&v.value, vars))
+            });
             let test = match fixed {
                 Some(arn) => {
                     if sets.iter().any(|set| resource_set_holds(set, arn)) {

@@ -414,7 +414,7 @@ pub fn evaluate_entry<'c>(
     let patterns: Vec<Resolved<'_>> = values
         .iter()
         .map(|v| {
-            if variables_enabled && v.contains("${") {
+            if crate::variables::needs_substitution(v, variables_enabled) {
                 Resolved::Substituted(substitute(v, variables_enabled, variable))
             } else {
                 Resolved::Text(v)

@@ -714,7 +714,7 @@ impl Evaluator<'_> {
         // The common case, read in place: a value without variables (which `substitute` would
         // only compile), of six segments (which padding leaves alone), on a concrete resource
         // (neither `*` nor a what-if pattern): the ARN match below.
-        if (!vars || !value.contains("${"))
+        if !crate::variables::needs_substitution(value, vars)
             && !crate::pattern::has_wildcard(resource)
             && let Some(matched) = crate::pattern::wildcard_match_arn(value, resource)
         {

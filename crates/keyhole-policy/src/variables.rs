@@ -103,6 +103,15 @@ pub fn has_variables(text: &str) -> bool {
     pieces(text).iter().any(|p| !matches!(p, Piece::Text(_)))
 }
 
+/// Whether [`substitute`] has anything to replace in `text`: variables are `enabled` (a
+/// `2012-10-17` policy) and the text has a `${`. Without, the text is a pattern as written (the
+/// common case: the evaluator reads every `Resource` and condition value of a policy on each
+/// request, and reads such a value in place).
+#[must_use]
+pub fn needs_substitution(text: &str, enabled: bool) -> bool {
+    enabled && text.contains("${")
+}
+
 /// Substitutes the variables of `text` (when `enabled`, i.e. in a `2012-10-17` policy) and
 /// compiles the result to a wildcard pattern.
 pub fn substitute<'c>(
@@ -110,9 +119,7 @@ pub fn substitute<'c>(
     enabled: bool,
     lookup: impl Fn(&str) -> VariableValue<'c>,
 ) -> Substituted {
-    // Without `${` there is nothing to substitute (the common case: the evaluator substitutes
-    // every `Resource` and condition value of a policy on each request).
-    if !enabled || !text.contains("${") {
+    if !needs_substitution(text, enabled) {
         return Substituted::Pattern(Glob::parse(text));
     }
     let mut glob = Glob::default();

@@ -29,7 +29,7 @@ pub(crate) fn check(cx: &mut Ctx<'_>, s: &Statement<'_>) {
 
 /// The value with its policy variables replaced by `*` (they stand for any text).
 fn as_pattern(cx: &Ctx<'_>, text: &str) -> String {
-    if !cx.version_2012 || !text.contains("${") {
+    if !keyhole_policy::variables::needs_substitution(text, cx.version_2012) {
         return text.to_owned();
     }
     pieces(text)
