@@ -33,50 +33,17 @@ pub fn wildcard_match(pattern: &str, value: &str, case: Case) -> bool {
     // Read in place: the same tokens `Glob::parse` makes, without building them; ASCII text
     // (almost every policy) byte by byte.
     if pattern.is_ascii() && value.is_ascii() {
-        ascii_match(pattern.as_bytes(), value.as_bytes(), case)
+        if !has_wildcard(pattern) {
+            // A literal (most ARN segments): one comparison.
+            return match case {
+                Case::Sensitive => pattern == value,
+                Case::Insensitive => pattern.eq_ignore_ascii_case(value),
+            };
+        }
+        tokens_match(Ascii(pattern.as_bytes()), Ascii(value.as_bytes()), case)
     } else {
         tokens_match(pattern, value, case)
     }
-}
-
-/// [`tokens_match`] on ASCII pattern text and value, where a character is a byte and
-/// [`chars_equal`] is a byte comparison (ignoring ASCII case for [`Case::Insensitive`]).
-fn ascii_match(p: &[u8], v: &[u8], case: Case) -> bool {
-    let equal = |a: u8, b: u8| match case {
-        Case::Sensitive => a == b,
-        Case::Insensitive => a.eq_ignore_ascii_case(&b),
-    };
-    if !p.contains(&b'*') && !p.contains(&b'?') {
-        return p.len() == v.len() && p.iter().zip(v).all(|(&a, &b)| equal(a, b));
-    }
-    let (mut pi, mut vi) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while let Some(&vc) = v.get(vi) {
-        match p.get(pi) {
-            Some(b'*') => {
-                star = Some((pi + 1, vi));
-                pi += 1;
-            }
-            Some(b'?') => {
-                pi += 1;
-                vi += 1;
-            }
-            Some(&pc) if equal(pc, vc) => {
-                pi += 1;
-                vi += 1;
-            }
-            _ => match star {
-                Some((after_star, absorbed)) => {
-                    pi = after_star;
-                    vi = absorbed + 1;
-                    star = Some((after_star, absorbed + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
 }
 
 /// [`Glob::matches_arn`] of `Glob::parse(pattern)`, reading the pattern in place: `None` when
@@ -101,6 +68,40 @@ pub fn wildcard_match_arn(pattern: &str, value: &str) -> Option<bool> {
 trait TokenSource {
     /// The token at `at` and where the next one starts; `None` at the end.
     fn token(&self, at: usize) -> Option<(Token, usize)>;
+}
+
+/// A value [`tokens_match`] reads character by character.
+trait CharSource {
+    /// The character at `at` and where the next one starts; `None` at the end.
+    fn char_at(&self, at: usize) -> Option<(char, usize)>;
+}
+
+/// ASCII text as bytes, a character each: most policies and requests, read without decoding.
+#[derive(Clone, Copy)]
+struct Ascii<'a>(&'a [u8]);
+
+impl TokenSource for Ascii<'_> {
+    fn token(&self, at: usize) -> Option<(Token, usize)> {
+        let token = match *self.0.get(at)? {
+            b'*' => Token::Star,
+            b'?' => Token::AnyOne,
+            b => Token::Char(char::from(b)),
+        };
+        Some((token, at + 1))
+    }
+}
+
+impl CharSource for Ascii<'_> {
+    fn char_at(&self, at: usize) -> Option<(char, usize)> {
+        self.0.get(at).map(|&b| (char::from(b), at + 1))
+    }
+}
+
+impl CharSource for &str {
+    fn char_at(&self, at: usize) -> Option<(char, usize)> {
+        let c = self.get(at..)?.chars().next()?;
+        Some((c, at + c.len_utf8()))
+    }
 }
 
 impl TokenSource for &[Token] {
@@ -249,7 +250,7 @@ impl Glob {
         pattern
             .iter()
             .zip(value.iter())
-            .all(|(p, v)| tokens_match(*p, v, Case::Sensitive))
+            .all(|(p, v)| tokens_match(*p, *v, Case::Sensitive))
     }
 }
 
@@ -273,11 +274,10 @@ impl std::fmt::Display for Glob {
 /// `absorbed` are byte offsets, always at character boundaries (the evaluator matches every
 /// `Action`, `Resource` and `…Like` value of a policy on each request, and a character vector
 /// per match was most of its cost).
-fn tokens_match(p: impl TokenSource, v: &str, case: Case) -> bool {
-    let char_at = |at: usize| v.get(at..).and_then(|rest| rest.chars().next());
+fn tokens_match(p: impl TokenSource, v: impl CharSource, case: Case) -> bool {
     let (mut pi, mut vi) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while let Some(vc) = char_at(vi) {
+    while let Some((vc, after)) = v.char_at(vi) {
         match p.token(pi) {
             Some((Token::Star, next)) => {
                 star = Some((next, vi));
@@ -285,15 +285,15 @@ fn tokens_match(p: impl TokenSource, v: &str, case: Case) -> bool {
             }
             Some((Token::AnyOne, next)) => {
                 pi = next;
-                vi += vc.len_utf8();
+                vi = after;
             }
             Some((Token::Char(pc), next)) if chars_equal(pc, vc, case) => {
                 pi = next;
-                vi += vc.len_utf8();
+                vi = after;
             }
             _ => match star {
                 Some((after_star, absorbed)) => {
-                    let absorbed = absorbed + char_at(absorbed).map_or(1, char::len_utf8);
+                    let absorbed = v.char_at(absorbed).map_or(absorbed + 1, |(_, next)| next);
                     pi = after_star;
                     vi = absorbed;
                     star = Some((after_star, absorbed));
