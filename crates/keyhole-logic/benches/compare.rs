@@ -7,6 +7,11 @@
 //! times (default 3), keeping the fastest run per pair. Prints p50/p99/max and the relation
 //! counts. Run: `cargo bench -p keyhole-logic --bench compare`.
 //!
+//! For profiling the pairs that set a percentile: `KEYHOLE_BENCH_TIMES=FILE` writes each pair's
+//! index, cold time in nanoseconds and two files, one pair per line; `KEYHOLE_BENCH_PAIRS=FILE` runs only
+//! the pairs whose indexes `FILE` lists (the first number of each line), for instance those
+//! within a band around the p50.
+//!
 //! Two figures per pair: *warm*, one pass over all pairs in order with the engine's per-thread
 //! cache of atomizations never cleared, each pair timed once as the earlier pairs left the cache
 //! (pairs of one folder share most literals, as the policies of one account do; a pair's own
@@ -111,14 +116,34 @@ fn main() {
         .unwrap_or(3);
     let folders = folders(&dir);
     let mut pairs: Vec<(&Policy, &Policy)> = Vec::new();
+    let mut names: Vec<(&Path, &Path)> = Vec::new();
     for policies in folders.values().filter(|v| v.len() > 1) {
         for (i, a) in policies.iter().enumerate() {
             for (j, b) in policies.iter().enumerate() {
                 if i != j {
                     pairs.push((&a.1, &b.1));
+                    names.push((&a.0, &b.0));
                 }
             }
         }
+    }
+    if let Ok(file) = std::env::var("KEYHOLE_BENCH_PAIRS") {
+        let keep: std::collections::BTreeSet<usize> = std::fs::read_to_string(&file)
+            .expect("KEYHOLE_BENCH_PAIRS names a readable file")
+            .lines()
+            .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+            .collect();
+        let kept = |i: usize| keep.contains(&i);
+        let mut index = 0;
+        pairs.retain(|_| {
+            index += 1;
+            kept(index - 1)
+        });
+        index = 0;
+        names.retain(|_| {
+            index += 1;
+            kept(index - 1)
+        });
     }
     let mut times = Vec::with_capacity(pairs.len());
     let mut cold_times = Vec::with_capacity(pairs.len());
@@ -129,7 +154,9 @@ fn main() {
     // process comparing the corpus sees (earlier pairs built most literals).
     keyhole_logic::clear_caches();
     let mut warm_relations = Vec::with_capacity(pairs.len());
-    for (old, new) in &pairs {
+    // `KEYHOLE_BENCH_COLD_ONLY=1` skips this pass, for profiling the cold path alone.
+    let cold_only = std::env::var("KEYHOLE_BENCH_COLD_ONLY").as_deref() == Ok("1");
+    for (old, new) in pairs.iter().filter(|_| !cold_only) {
         let options = QueryOptions {
             kind: kind_of(old, new),
             ..QueryOptions::default()
@@ -163,11 +190,13 @@ fn main() {
             let start = Instant::now();
             let c = compare(old, new, &options);
             best_cold = best_cold.min(start.elapsed());
-            assert_eq!(
-                Some(&c.relation),
-                warm_relations.get(index),
-                "the cache changed an answer"
-            );
+            if !cold_only {
+                assert_eq!(
+                    Some(&c.relation),
+                    warm_relations.get(index),
+                    "the cache changed an answer"
+                );
+            }
             last = Some(c);
         }
         cold_times.push(best_cold);
@@ -188,6 +217,17 @@ fn main() {
                 *unknown_reasons.entry(short).or_default() += 1;
             }
         }
+    }
+    if let Ok(file) = std::env::var("KEYHOLE_BENCH_TIMES") {
+        let lines: String = cold_times
+            .iter()
+            .enumerate()
+            .zip(&names)
+            .map(|((i, t), (a, b))| {
+                format!("{i} {} {} {}\n", t.as_nanos(), a.display(), b.display())
+            })
+            .collect();
+        std::fs::write(&file, lines).expect("KEYHOLE_BENCH_TIMES names a writable file");
     }
     // The cvc5 comparison uses the cold figures: no help from earlier queries.
     let per_pair = cold_times.clone();
