@@ -1765,16 +1765,32 @@ impl StringAtoms {
     /// preference order: the named ones and the most preferred other class (all other classes
     /// lead where it leads).
     fn candidates(&self, named: &mut Vec<u32>) {
+        // Worked on as ranks in the preference (a class without one is never tried): one
+        // sort, and the fallback is the first rank the sorted list skips.
+        named.retain_mut(|class| match self.rank.get(*class as usize) {
+            Some(&r) if r != u32::MAX => {
+                *class = r;
+                true
+            }
+            _ => false,
+        });
         named.sort_unstable();
         named.dedup();
-        let fallback = self
-            .alphabet
-            .preference()
+        let preference = self.alphabet.preference();
+        let gap = named
             .iter()
-            .filter_map(|&c| u32::try_from(c).ok())
-            .find(|c| named.binary_search(c).is_err());
-        named.extend(fallback);
-        self.in_preference_order(named);
+            .enumerate()
+            .find(|&(at, &r)| r as usize != at)
+            .map_or(named.len(), |(at, _)| at);
+        if gap < preference.len() {
+            named.insert(gap, position(gap).unwrap_or(u32::MAX));
+        }
+        for r in named.iter_mut() {
+            *r = preference
+                .get(*r as usize)
+                .and_then(|&c| u32::try_from(c).ok())
+                .unwrap_or(u32::MAX);
+        }
     }
 
     /// Keeps the classes of the witness preference, in its order.
