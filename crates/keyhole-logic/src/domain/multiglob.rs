@@ -1084,14 +1084,20 @@ impl StateSpace for ListSpace<'_> {
 /// state that loops on every class and is shared by every word with the same completed
 /// prefixes (no completed prefix: the dead state). Most condition keys, actions and resources
 /// are split by such patterns (`StringEquals`, `s3:Get*`, `arn:aws:s3:::b/*`); the principal's
-/// shapes have inner wildcards and take the subset construction.
+/// shapes have inner wildcards and take the subset construction. A character compared ignoring
+/// case (an action's) leads to its node by each of its variants' classes; patterns whose
+/// characters would share some of those classes but not all (a case-sensitive `A` beside a
+/// case-insensitive `a`) take the subset construction.
 ///
 /// The states are numbered, and their transitions listed, in the order the subset construction
 /// numbers and lists them (a state's default target first, then its named classes in order),
 /// so both constructions give the same tables (a property test compares them).
 struct Trie {
-    /// Per node, the class leading to it (none for the root).
+    /// Per node, the class leading to it (none for the root): the first of its group.
     class: Vec<u32>,
+    /// Per node, every class leading to it, sorted: one, or a case-insensitive character's
+    /// variants.
+    group: Vec<Group>,
     /// Per node, its first child ([`NONE`] for none); siblings are in class order.
     first_child: Vec<u32>,
     /// Per node, its next sibling ([`NONE`] for none).
@@ -1109,6 +1115,13 @@ struct Trie {
 
 /// No node, no pattern.
 const NONE: u32 = u32::MAX;
+
+/// The classes one character of a literal takes, sorted: `(count, classes)`.
+type Group = (u8, [u32; 4]);
+
+fn group_classes(group: &Group) -> &[u32] {
+    group.1.get(..usize::from(group.0)).unwrap_or(&[])
+}
 
 /// A state of the trie automaton, in the order the subset construction interns them.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1133,6 +1146,7 @@ impl Trie {
             + 1;
         let mut trie = Trie {
             class: Vec::with_capacity(size),
+            group: Vec::with_capacity(size),
             first_child: Vec::with_capacity(size),
             next_sibling: Vec::with_capacity(size),
             first_end: Vec::with_capacity(size),
@@ -1140,16 +1154,16 @@ impl Trie {
             tail: Vec::new(),
             tails: vec![Vec::new()],
         };
-        trie.push_node(NONE)?;
+        trie.push_node((0, [NONE; 4]))?;
         // The prefixes completing at a node: `(node, pattern)`, in pattern order.
         let mut completes: Vec<(u32, u32)> = Vec::new();
-        let mut classes = Vec::new();
+        let mut groups = Vec::new();
         for (index, pattern) in patterns.iter().enumerate() {
             let index = u32::try_from(index).ok()?;
-            let prefix = literal_classes(alphabet, pattern, &mut classes)?;
+            let prefix = literal_classes(alphabet, pattern, &mut groups)?;
             let mut node = 0u32;
-            for &class in &classes {
-                node = trie.child(node, class)?;
+            for group in &groups {
+                node = trie.child(node, group)?;
             }
             if prefix {
                 completes.push((node, index));
@@ -1206,33 +1220,47 @@ impl Trie {
         Some(trie)
     }
 
-    fn push_node(&mut self, class: u32) -> Option<u32> {
+    fn push_node(&mut self, group: Group) -> Option<u32> {
         let id = u32::try_from(self.class.len())
             .ok()
             .filter(|&id| id != NONE)?;
-        self.class.push(class);
+        self.class.push(group.1[0]);
+        self.group.push(group);
         self.first_child.push(NONE);
         self.next_sibling.push(NONE);
         self.first_end.push(NONE);
         Some(id)
     }
 
-    /// The child of `node` by `class`, added (in class order among its siblings) if new.
-    fn child(&mut self, node: u32, class: u32) -> Option<u32> {
+    /// The child of `node` by `group`, added (in class order among its siblings) if new;
+    /// `None` when a sibling's group shares some classes with it but not all (a
+    /// case-sensitive `A` and a case-insensitive `a`: no trie reads both).
+    fn child(&mut self, node: u32, group: &Group) -> Option<u32> {
+        let classes = group_classes(group);
+        let class = *classes.first()?;
         let mut before = NONE;
+        let mut found = NONE;
         let mut at = self.first_child.get(node as usize).copied()?;
         while at != NONE {
-            let c = self.class.get(at as usize).copied()?;
-            if c == class {
-                return Some(at);
+            let theirs = group_classes(self.group.get(at as usize)?);
+            if theirs == classes {
+                found = at;
+            } else if theirs.iter().any(|c| classes.binary_search(c).is_ok()) {
+                return None;
+            } else if found == NONE && theirs.first().is_some_and(|&c| c < class) {
+                before = at;
             }
-            if c > class {
-                break;
-            }
-            before = at;
             at = self.next_sibling.get(at as usize).copied()?;
         }
-        let child = self.push_node(class)?;
+        if found != NONE {
+            return Some(found);
+        }
+        let at = if before == NONE {
+            self.first_child.get(node as usize).copied()?
+        } else {
+            self.next_sibling.get(before as usize).copied()?
+        };
+        let child = self.push_node(*group)?;
         *self.next_sibling.get_mut(child as usize)? = at;
         if before == NONE {
             *self.first_child.get_mut(node as usize)? = child;
@@ -1242,20 +1270,23 @@ impl Trie {
         Some(child)
     }
 
-    /// The children of `node`: `(class, child)` in class order.
-    fn children(&self, node: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+    /// The children of `node` by every class of their groups: `(class, child)` into `out`, in
+    /// class order.
+    fn children(&self, node: u32, out: &mut Vec<(u32, u32)>) {
+        out.clear();
+        let mut grouped = false;
         let mut at = self.first_child.get(node as usize).copied().unwrap_or(NONE);
-        std::iter::from_fn(move || {
-            (at != NONE).then(|| {
-                let here = at;
-                at = self
-                    .next_sibling
-                    .get(here as usize)
-                    .copied()
-                    .unwrap_or(NONE);
-                (self.class.get(here as usize).copied().unwrap_or(NONE), here)
-            })
-        })
+        while at != NONE {
+            let classes = self.group.get(at as usize).map_or(&[][..], group_classes);
+            grouped |= classes.len() > 1;
+            out.extend(classes.iter().map(|&c| (c, at)));
+            at = self.next_sibling.get(at as usize).copied().unwrap_or(NONE);
+        }
+        // Siblings are in the order of their first classes; a group's other classes may fall
+        // between later siblings.
+        if grouped {
+            out.sort_unstable();
+        }
     }
 
     /// The literal patterns ending at `node`, in pattern order.
@@ -1338,6 +1369,7 @@ impl Trie {
                 Ok::<u32, DomainError>(*slot)
             };
         let mut accepted = Vec::new();
+        let mut children = Vec::new();
         let mut at = 0usize;
         while let Some(&state) = states.get(at) {
             match state {
@@ -1362,7 +1394,8 @@ impl Trie {
                     built.default.push(fallback);
                     // The children's classes and the forbidden ones, merged in class order (a
                     // forbidden class leads to the sink).
-                    let mut children = self.children(n).peekable();
+                    self.children(n, &mut children);
+                    let mut children = children.iter().copied().peekable();
                     let mut forbidden = forbidden.iter().copied().peekable();
                     loop {
                         let (class, target) = match (children.peek(), forbidden.peek()) {
@@ -1408,10 +1441,10 @@ impl Trie {
     }
 }
 
-/// The classes of a literal pattern, or of a literal followed by one trailing `*` (then
-/// `true`), into `out`; `None` for any other pattern or a character that takes more than one
-/// class (or none).
-fn literal_classes(alphabet: &Alphabet, pattern: &Pattern, out: &mut Vec<u32>) -> Option<bool> {
+/// The classes of each character of a literal pattern, or of a literal followed by one
+/// trailing `*` (then `true`), into `out`; `None` for any other pattern, a character none of
+/// whose variants is listed, or one with more than four variants.
+fn literal_classes(alphabet: &Alphabet, pattern: &Pattern, out: &mut Vec<Group>) -> Option<bool> {
     out.clear();
     match pattern {
         Pattern::Glob { tokens, case } => {
@@ -1419,11 +1452,8 @@ fn literal_classes(alphabet: &Alphabet, pattern: &Pattern, out: &mut Vec<u32>) -
             for (i, token) in tokens.iter().enumerate() {
                 match *token {
                     GlobToken::Char(c) => out.push(match case {
-                        Case::Sensitive => class_id(alphabet, c).ok()?,
-                        Case::Insensitive => match fold_class(c).as_ref() {
-                            [only] => class_id(alphabet, *only).ok()?,
-                            _ => return None,
-                        },
+                        Case::Sensitive => (1, [class_id(alphabet, c).ok()?, NONE, NONE, NONE]),
+                        Case::Insensitive => group_of(alphabet, fold_class(c).iter().copied())?,
                     }),
                     GlobToken::AnyString if i + 1 == tokens.len() => prefix = true,
                     GlobToken::AnyString | GlobToken::AnyChar => return None,
@@ -1434,16 +1464,34 @@ fn literal_classes(alphabet: &Alphabet, pattern: &Pattern, out: &mut Vec<u32>) -
         Pattern::AsciiFold(text) => {
             for c in text.chars() {
                 let folded = fold_class(c);
-                let mut variants = folded.iter().copied().filter(char::is_ascii);
-                match (variants.next(), variants.next()) {
-                    (Some(only), None) => out.push(class_id(alphabet, only).ok()?),
-                    _ => return None,
-                }
+                out.push(group_of(
+                    alphabet,
+                    folded.iter().copied().filter(char::is_ascii),
+                )?);
             }
             Some(false)
         }
         Pattern::Arn(_) => None,
     }
+}
+
+/// The classes of a character's variants, sorted and distinct, as [`only`] takes them.
+fn group_of(alphabet: &Alphabet, chars: impl Iterator<Item = char>) -> Option<Group> {
+    let mut group: Group = (0, [NONE; 4]);
+    for c in chars {
+        let class = class_id(alphabet, c).ok()?;
+        let have = usize::from(group.0);
+        let classes = group.1.get_mut(..have)?;
+        if let Err(at) = classes.binary_search(&class) {
+            if have == 4 {
+                return None;
+            }
+            group.1.get_mut(at..=have)?.rotate_right(1);
+            *group.1.get_mut(at)? = class;
+            group.0 += 1;
+        }
+    }
+    (group.0 > 0).then_some(group)
 }
 
 /// The position sets of the subset construction's states, interned: one flat arena and a
@@ -1593,6 +1641,13 @@ struct SearchScratch {
 
 thread_local! {
     static SEARCH: std::cell::RefCell<SearchScratch> = std::cell::RefCell::default();
+}
+
+#[inline(never)]
+fn compile_pref(alphabet: &Alphabet, pattern: &Pattern) -> Option<SmallPositions<u64>> {
+    Positions::compile(alphabet, std::slice::from_ref(pattern))
+        .ok()
+        .and_then(|p| SmallPositions::<u64>::new(p).ok())
 }
 
 /// Where a witness search starts: after reading a preference's leading literal `classes`, in
@@ -1864,6 +1919,7 @@ impl StringAtoms {
             .unwrap_or(false)
     }
 
+    #[inline(never)]
     fn live_states(&self, atom: usize) -> Option<&Vec<bool>> {
         let slot = self.live.get(atom)?;
         Some(slot.get_or_init(|| {
@@ -1988,11 +2044,7 @@ impl StringAtoms {
         let preferred = self
             .compiled_preferred
             .get(preference)?
-            .get_or_init(|| {
-                Positions::compile(&self.alphabet, std::slice::from_ref(pattern))
-                    .ok()
-                    .and_then(|p| SmallPositions::<u64>::new(p).ok())
-            })
+            .get_or_init(|| compile_pref(&self.alphabet, pattern))
             .as_ref()?;
         let bits = lead
             .iter()
@@ -2456,10 +2508,17 @@ mod tests {
                 ));
             }
             let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
-            // Case-sensitive literals and prefixes are always taken; the others when every
-            // character folds to itself.
-            let eligible = patterns.iter().all(|p| matches!(p, Pattern::Glob { tokens, case }
-                if *case == Case::Sensitive && !tokens.contains(&GlobToken::AnyChar)));
+            // Literals and prefixes are always taken when they all follow one case rule (here
+            // every variant of a letter is listed); mixed, when no character of one rule
+            // meets a variant of it under the other at the same place.
+            let literal = |p: &Pattern| match p {
+                Pattern::Glob { tokens, .. } => !tokens.contains(&GlobToken::AnyChar),
+                Pattern::AsciiFold(_) => true,
+                Pattern::Arn(_) => false,
+            };
+            let sensitive = |p: &Pattern| matches!(p, Pattern::Glob { case: Case::Sensitive, .. });
+            let eligible = patterns.iter().all(literal)
+                && (patterns.iter().all(sensitive) || !patterns.iter().any(sensitive));
             let Some(trie) = Trie::of(&alpha, &patterns) else {
                 prop_assert!(!eligible, "the trie declined {:?}", patterns);
                 return Ok(());
