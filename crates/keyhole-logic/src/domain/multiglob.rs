@@ -1616,8 +1616,8 @@ pub(crate) struct StringAtoms {
     shortest: OnceLock<Vec<Option<String>>>,
     /// Per atom, the states from which one of its states can be reached (when first asked).
     live: Vec<OnceLock<Vec<bool>>>,
-    /// Per state, its predecessors (compressed rows; when first asked).
-    predecessors: OnceLock<(Vec<u32>, Vec<u32>)>,
+    /// Per state, its predecessors (when first asked).
+    predecessors: OnceLock<Predecessors>,
     /// Per class, its rank in the alphabet's witness preference (`u32::MAX` for none).
     rank: Vec<u32>,
     max_states: usize,
@@ -1643,11 +1643,21 @@ thread_local! {
     static SEARCH: std::cell::RefCell<SearchScratch> = std::cell::RefCell::default();
 }
 
-#[inline(never)]
-fn compile_pref(alphabet: &Alphabet, pattern: &Pattern) -> Option<SmallPositions<u64>> {
+/// A witness preference's positions as bitmasks (the preferred patterns are short); `None`
+/// when it does not compile.
+fn compile_preference(alphabet: &Alphabet, pattern: &Pattern) -> Option<SmallPositions<u64>> {
     Positions::compile(alphabet, std::slice::from_ref(pattern))
         .ok()
         .and_then(|p| SmallPositions::<u64>::new(p).ok())
+}
+
+/// Every state's predecessors in a split's automaton (for the states that reach an atom).
+#[derive(Debug)]
+enum Predecessors {
+    /// Per state, its predecessors as a bit set (automata of at most 128 states).
+    Masks(Vec<u128>),
+    /// Compressed rows: state `s`'s predecessors are `preds[starts[s]..starts[s + 1]]`.
+    Lists(Vec<u32>, Vec<u32>),
 }
 
 /// Where a witness search starts: after reading a preference's leading literal `classes`, in
@@ -1919,74 +1929,120 @@ impl StringAtoms {
             .unwrap_or(false)
     }
 
-    #[inline(never)]
     fn live_states(&self, atom: usize) -> Option<&Vec<bool>> {
         let slot = self.live.get(atom)?;
         Some(slot.get_or_init(|| {
-            let (starts, preds) = self.predecessors.get_or_init(|| {
-                // Compressed rows by counting (a predecessor may repeat; the search below
-                // does not mind).
-                let states = self.default.len();
-                let targets = |state: usize| {
-                    let from = u32::try_from(state).unwrap_or(u32::MAX);
-                    self.default
-                        .get(state)
-                        .copied()
-                        .into_iter()
-                        .chain(self.edges_of(from).iter().map(|&(_, t)| t))
-                };
-                let mut starts = vec![0u32; states + 1];
-                for state in 0..states {
-                    for t in targets(state) {
-                        if let Some(slot) = starts.get_mut(t as usize + 1) {
-                            *slot += 1;
-                        }
-                    }
-                }
-                for i in 1..starts.len() {
-                    let before = starts.get(i - 1).copied().unwrap_or(0);
-                    if let Some(slot) = starts.get_mut(i) {
-                        *slot += before;
-                    }
-                }
-                let mut fill = starts.clone();
-                let mut preds = vec![0u32; starts.last().copied().unwrap_or(0) as usize];
-                for state in 0..states {
-                    let from = u32::try_from(state).unwrap_or(u32::MAX);
-                    for t in targets(state) {
-                        if let Some(at) = fill.get_mut(t as usize) {
-                            if let Some(slot) = preds.get_mut(*at as usize) {
-                                *slot = from;
-                            }
-                            *at += 1;
-                        }
-                    }
-                }
-                (starts, preds)
-            });
-            let mut live = vec![false; self.default.len()];
-            let mut stack: Vec<u32> = Vec::new();
-            for (state, &a) in self.atom_of.iter().enumerate() {
-                if a as usize == atom
-                    && a != OUTSIDE
-                    && let Some(slot) = live.get_mut(state)
-                {
-                    *slot = true;
-                    stack.extend(u32::try_from(state).ok());
-                }
-            }
-            while let Some(state) = stack.pop() {
-                let from = starts.get(state as usize).copied().unwrap_or(0) as usize;
-                let to = starts.get(state as usize + 1).copied().unwrap_or(0) as usize;
-                for &p in preds.get(from..to).unwrap_or(&[]) {
-                    if let Some(slot @ false) = live.get_mut(p as usize) {
-                        *slot = true;
-                        stack.push(p);
-                    }
-                }
-            }
-            live
+            let predecessors = self
+                .predecessors
+                .get_or_init(|| self.predecessors(self.default.len() <= 128));
+            self.live_with(predecessors, atom)
         }))
+    }
+
+    /// The states from which a state of `atom` can be reached.
+    fn live_with(&self, predecessors: &Predecessors, atom: usize) -> Vec<bool> {
+        let mut live = vec![false; self.default.len()];
+        let atom_states = self
+            .atom_of
+            .iter()
+            .enumerate()
+            .filter(|&(_, &a)| a as usize == atom && a != OUTSIDE)
+            .map(|(state, _)| state);
+        match predecessors {
+            Predecessors::Masks(masks) => {
+                // A fixpoint over bit sets: each round adds the predecessors of the
+                // states the last one added.
+                let mut found = atom_states.fold(0u128, |m, s| m | (1u128 << s));
+                let mut frontier = found;
+                while frontier != 0 {
+                    let mut next = 0u128;
+                    while frontier != 0 {
+                        let state = frontier.trailing_zeros() as usize;
+                        frontier &= frontier - 1;
+                        next |= masks.get(state).copied().unwrap_or(0);
+                    }
+                    frontier = next & !found;
+                    found |= next;
+                }
+                for (state, slot) in live.iter_mut().enumerate() {
+                    *slot = state < 128 && found & (1u128 << state) != 0;
+                }
+            }
+            Predecessors::Lists(starts, preds) => {
+                let mut stack: Vec<u32> = Vec::new();
+                for state in atom_states {
+                    if let Some(slot) = live.get_mut(state) {
+                        *slot = true;
+                        stack.extend(u32::try_from(state).ok());
+                    }
+                }
+                while let Some(state) = stack.pop() {
+                    let from = starts.get(state as usize).copied().unwrap_or(0) as usize;
+                    let to = starts.get(state as usize + 1).copied().unwrap_or(0) as usize;
+                    for &p in preds.get(from..to).unwrap_or(&[]) {
+                        if let Some(slot @ false) = live.get_mut(p as usize) {
+                            *slot = true;
+                            stack.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        live
+    }
+
+    /// Every state's predecessors: as bit sets when `masks` (only for automata of at most
+    /// 128 states; others get rows), else as compressed rows.
+    fn predecessors(&self, masks: bool) -> Predecessors {
+        let states = self.default.len();
+        let targets = |state: usize| {
+            let from = u32::try_from(state).unwrap_or(u32::MAX);
+            self.default
+                .get(state)
+                .copied()
+                .into_iter()
+                .chain(self.edges_of(from).iter().map(|&(_, t)| t))
+        };
+        if masks && states <= 128 {
+            let mut masks = vec![0u128; states];
+            for state in 0..states {
+                for t in targets(state) {
+                    if let Some(mask) = masks.get_mut(t as usize) {
+                        *mask |= 1u128 << state;
+                    }
+                }
+            }
+            return Predecessors::Masks(masks);
+        }
+        // Compressed rows by counting (a predecessor may repeat; the search does not mind).
+        let mut starts = vec![0u32; states + 1];
+        for state in 0..states {
+            for t in targets(state) {
+                if let Some(slot) = starts.get_mut(t as usize + 1) {
+                    *slot += 1;
+                }
+            }
+        }
+        for i in 1..starts.len() {
+            let before = starts.get(i - 1).copied().unwrap_or(0);
+            if let Some(slot) = starts.get_mut(i) {
+                *slot += before;
+            }
+        }
+        let mut fill = starts.clone();
+        let mut preds = vec![0u32; starts.last().copied().unwrap_or(0) as usize];
+        for state in 0..states {
+            let from = u32::try_from(state).unwrap_or(u32::MAX);
+            for t in targets(state) {
+                if let Some(at) = fill.get_mut(t as usize) {
+                    if let Some(slot) = preds.get_mut(*at as usize) {
+                        *slot = from;
+                    }
+                    *at += 1;
+                }
+            }
+        }
+        Predecessors::Lists(starts, preds)
     }
 
     /// The number of witness preferences.
@@ -2044,7 +2100,7 @@ impl StringAtoms {
         let preferred = self
             .compiled_preferred
             .get(preference)?
-            .get_or_init(|| compile_pref(&self.alphabet, pattern))
+            .get_or_init(|| compile_preference(&self.alphabet, pattern))
             .as_ref()?;
         let bits = lead
             .iter()
@@ -2645,6 +2701,54 @@ mod tests {
                         "atom {} preference {:?}", a, text
                     );
                 }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The states that reach an atom, from predecessor bit sets and from predecessor
+        /// rows, are those from which a forward walk meets one of the atom's states.
+        #[test]
+        fn live_states_are_those_reaching_the_atom(
+            patterns in proptest::collection::vec(pattern_strategy(), 1..5),
+            forbid in any::<bool>(),
+        ) {
+            let mut b = Alphabet::builder();
+            b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
+            let alpha = b.build();
+            let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
+            let split_patterns: Vec<Pattern> =
+                patterns.iter().map(|(t, k)| pattern_of(t, *k)).collect();
+            let sets: Vec<Formula> = (0..split_patterns.len()).map(Formula::Pattern).collect();
+            let split =
+                StringAtoms::new(&alpha, &split_patterns, &sets, forbidden, &Arc::from([]), 1 << 20)
+                    .unwrap();
+            let states = split.default.len();
+            let (masks, rows) = (split.predecessors(true), split.predecessors(false));
+            for atom in 0..split.atom_count() {
+                let expected: Vec<bool> = (0..states)
+                    .map(|from| {
+                        let mut seen = vec![false; states];
+                        let mut stack = vec![from];
+                        while let Some(s) = stack.pop() {
+                            if std::mem::replace(&mut seen[s], true) {
+                                continue;
+                            }
+                            if split.atom_of[s] as usize == atom {
+                                return true;
+                            }
+                            let s32 = u32::try_from(s).unwrap();
+                            stack.push(split.default[s] as usize);
+                            stack.extend(split.edges_of(s32).iter().map(|&(_, t)| t as usize));
+                        }
+                        false
+                    })
+                    .collect();
+                prop_assert_eq!(&split.live_with(&masks, atom), &expected);
+                prop_assert_eq!(&split.live_with(&rows, atom), &expected);
+                prop_assert_eq!(split.live_states(atom), Some(&expected));
             }
         }
     }
