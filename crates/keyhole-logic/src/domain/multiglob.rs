@@ -1858,6 +1858,39 @@ impl StringAtoms {
         }
     }
 
+    /// The moves from `state` a witness search tries, `(class, target)` in witness preference
+    /// order: those of the classes [`StringAtoms::candidates`] lists for the state's explicit
+    /// classes, with the targets read off the state's row instead of searched.
+    fn moves(&self, state: u32, out: &mut Vec<(u32, u32)>) {
+        out.clear();
+        // As (rank, target) first.
+        out.extend(self.edges_of(state).iter().filter_map(|&(class, target)| {
+            self.rank
+                .get(class as usize)
+                .filter(|&&r| r != u32::MAX)
+                .map(|&r| (r, target))
+        }));
+        out.sort_unstable_by_key(|&(r, _)| r);
+        // Every class without an explicit move goes to the default target: the most preferred
+        // of them, the first rank the sorted list skips, stands for all.
+        let gap = out
+            .iter()
+            .enumerate()
+            .find(|&(at, &(r, _))| r as usize != at)
+            .map_or(out.len(), |(at, _)| at);
+        let preference = self.alphabet.preference();
+        if gap < preference.len() {
+            let fallback = self.default.get(state as usize).copied().unwrap_or(0);
+            out.insert(gap, (position(gap).unwrap_or(u32::MAX), fallback));
+        }
+        for (r, _) in out.iter_mut() {
+            *r = preference
+                .get(*r as usize)
+                .and_then(|&c| u32::try_from(c).ok())
+                .unwrap_or(u32::MAX);
+        }
+    }
+
     /// Keeps the classes of the witness preference, in its order.
     fn in_preference_order(&self, classes: &mut Vec<u32>) {
         classes.retain(|&c| self.rank.get(c as usize).is_some_and(|&r| r != u32::MAX));
@@ -1889,7 +1922,7 @@ impl StringAtoms {
                 if let Some(s) = seen.first_mut() {
                     *s = true;
                 }
-                let mut classes = Vec::new();
+                let mut moves = Vec::new();
                 while let Some(state) = queue.pop_front() {
                     if let Some(&a) = self.atom_of.get(state as usize)
                         && let Some(slot @ None) = found.get_mut(a as usize)
@@ -1900,11 +1933,8 @@ impl StringAtoms {
                             break;
                         }
                     }
-                    classes.clear();
-                    classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
-                    self.candidates(&mut classes);
-                    for &class in &classes {
-                        let target = self.next(state, class);
+                    self.moves(state, &mut moves);
+                    for &(class, target) in &moves {
                         if let Some(seen @ false) = seen.get_mut(target as usize) {
                             *seen = true;
                             if let Some(slot) = parent.get_mut(target as usize) {
