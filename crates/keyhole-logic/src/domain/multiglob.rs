@@ -1637,6 +1637,7 @@ struct SearchScratch {
     /// Per pair, the pair and class it was reached from.
     parent: Vec<Option<(u32, u32)>>,
     classes: Vec<u32>,
+    moves: Vec<(u32, u32)>,
 }
 
 thread_local! {
@@ -1826,51 +1827,36 @@ impl StringAtoms {
         self.atom_at(self.run(0, value))
     }
 
-    /// The classes to try from a state whose explicit classes are `named`, in witness
-    /// preference order: the named ones and the most preferred other class (all other classes
-    /// lead where it leads).
-    fn candidates(&self, named: &mut Vec<u32>) {
-        // Worked on as ranks in the preference (a class without one is never tried): one
-        // sort, and the fallback is the first rank the sorted list skips.
-        named.retain_mut(|class| match self.rank.get(*class as usize) {
-            Some(&r) if r != u32::MAX => {
-                *class = r;
-                true
-            }
-            _ => false,
-        });
-        named.sort_unstable();
-        named.dedup();
-        let preference = self.alphabet.preference();
-        let gap = named
-            .iter()
-            .enumerate()
-            .find(|&(at, &r)| r as usize != at)
-            .map_or(named.len(), |(at, _)| at);
-        if gap < preference.len() {
-            named.insert(gap, position(gap).unwrap_or(u32::MAX));
-        }
-        for r in named.iter_mut() {
-            *r = preference
-                .get(*r as usize)
-                .and_then(|&c| u32::try_from(c).ok())
-                .unwrap_or(u32::MAX);
-        }
-    }
-
     /// The moves from `state` a witness search tries, `(class, target)` in witness preference
-    /// order: those of the classes [`StringAtoms::candidates`] lists for the state's explicit
-    /// classes, with the targets read off the state's row instead of searched.
-    fn moves(&self, state: u32, out: &mut Vec<(u32, u32)>) {
+    /// order: the state's explicit classes and `extra`, each once, and the most preferred
+    /// other class (every other class leads where it leads), keeping only classes of the
+    /// witness preference; the targets are read off the state's row as the classes are.
+    fn moves(&self, state: u32, extra: &[u32], out: &mut Vec<(u32, u32)>) {
         out.clear();
-        // As (rank, target) first.
-        out.extend(self.edges_of(state).iter().filter_map(|&(class, target)| {
+        let rank = |class: u32| {
             self.rank
                 .get(class as usize)
-                .filter(|&&r| r != u32::MAX)
-                .map(|&r| (r, target))
+                .copied()
+                .filter(|&r| r != u32::MAX)
+        };
+        let edges = self.edges_of(state);
+        let default = self.default.get(state as usize).copied().unwrap_or(0);
+        // As (rank, target) first.
+        out.extend(
+            edges
+                .iter()
+                .filter_map(|&(class, target)| rank(class).map(|r| (r, target))),
+        );
+        // Classes the caller names besides the row's, which go to the default target.
+        out.extend(extra.iter().filter_map(|&class| {
+            edges
+                .binary_search_by_key(&class, |&(c, _)| c)
+                .is_err()
+                .then(|| rank(class).map(|r| (r, default)))
+                .flatten()
         }));
         out.sort_unstable_by_key(|&(r, _)| r);
+        out.dedup_by_key(|&mut (r, _)| r);
         // Every class without an explicit move goes to the default target: the most preferred
         // of them, the first rank the sorted list skips, stands for all.
         let gap = out
@@ -1880,8 +1866,7 @@ impl StringAtoms {
             .map_or(out.len(), |(at, _)| at);
         let preference = self.alphabet.preference();
         if gap < preference.len() {
-            let fallback = self.default.get(state as usize).copied().unwrap_or(0);
-            out.insert(gap, (position(gap).unwrap_or(u32::MAX), fallback));
+            out.insert(gap, (position(gap).unwrap_or(u32::MAX), default));
         }
         for (r, _) in out.iter_mut() {
             *r = preference
@@ -1933,7 +1918,7 @@ impl StringAtoms {
                             break;
                         }
                     }
-                    self.moves(state, &mut moves);
+                    self.moves(state, &[], &mut moves);
                     for &(class, target) in &moves {
                         if let Some(seen @ false) = seen.get_mut(target as usize) {
                             *seen = true;
@@ -2169,6 +2154,7 @@ impl StringAtoms {
             pairs,
             parent,
             classes,
+            moves,
         } = scratch;
         // A table grown by a rare large search is not kept for clearing every time.
         if ids.capacity() > 4096 {
@@ -2202,16 +2188,17 @@ impl StringAtoms {
                 classes.sort_unstable();
                 classes.dedup();
                 self.in_preference_order(classes);
+                moves.clear();
+                moves.extend(classes.iter().map(|&c| (c, self.next(state, c))));
             } else {
-                classes.extend(self.edges_of(state).iter().map(|&(c, _)| c));
-                self.candidates(classes);
+                self.moves(state, classes, moves);
             }
-            for &class in classes.iter() {
+            for &(class, target) in moves.iter() {
                 let next = preferred.step(bits, class);
                 if next == 0 {
                     continue;
                 }
-                let key = (self.next(state, class), next);
+                let key = (target, next);
                 if !live.get(key.0 as usize).copied().unwrap_or(false) || ids.contains_key(&key) {
                     continue;
                 }
