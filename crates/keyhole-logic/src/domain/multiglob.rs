@@ -1979,8 +1979,12 @@ impl StringAtoms {
                     frontier = next & !found;
                     found |= next;
                 }
-                for (state, slot) in live.iter_mut().enumerate() {
-                    *slot = state < 128 && found & (1u128 << state) != 0;
+                while found != 0 {
+                    let state = found.trailing_zeros() as usize;
+                    found &= found - 1;
+                    if let Some(slot) = live.get_mut(state) {
+                        *slot = true;
+                    }
                 }
             }
             Predecessors::Lists(starts, preds) => {
@@ -2194,12 +2198,17 @@ impl StringAtoms {
                 self.moves(state, classes, moves);
             }
             for &(class, target) in moves.iter() {
+                // A move to a state that cannot reach the atom is dropped before the
+                // preference is stepped.
+                if !live.get(target as usize).copied().unwrap_or(false) {
+                    continue;
+                }
                 let next = preferred.step(bits, class);
                 if next == 0 {
                     continue;
                 }
                 let key = (target, next);
-                if !live.get(key.0 as usize).copied().unwrap_or(false) || ids.contains_key(&key) {
+                if ids.contains_key(&key) {
                     continue;
                 }
                 // The lead's pairs count as the search met them.
