@@ -356,14 +356,22 @@ impl AlphabetBuilder {
             .find(|c| chars.binary_search(c).is_err());
         // Classes by (niceness, character) of their representatives, all distinct: for each
         // niceness level, the listed characters of that level in order, with the other class's
-        // representative in its place among them. A listed ASCII character's class is the
-        // number of listed ASCII characters below it, so the ASCII levels are read off the
-        // bitmap; every non-ASCII character is of the last level.
+        // representative in its place among them. The ASCII levels are read off the bitmap
+        // (a listed ASCII character's class is the number of listed ASCII characters below
+        // it, read from the table); every non-ASCII character is of the last level.
         let other_class = chars.len();
+        // Unlisted ASCII characters are in the other class.
+        let mut ascii_classes = [u32::try_from(other_class).unwrap_or(u32::MAX); 128];
+        for (class, b) in ascii_bits(listed_ascii).enumerate() {
+            if let Some(slot) = ascii_classes.get_mut(usize::from(b)) {
+                *slot = u32::try_from(class).unwrap_or(u32::MAX);
+            }
+        }
         let mut preference: Vec<usize> = Vec::with_capacity(chars.len() + 1);
         let class_of_ascii = |b: u8| -> usize {
-            let below = listed_ascii & ((1u128 << b) - 1);
-            below.count_ones() as usize
+            ascii_classes
+                .get(usize::from(b))
+                .map_or(other_class, |&c| c as usize)
         };
         for level in 0..=MAX_NICENESS {
             let mut other_pending = other.filter(|&o| niceness(o) == level);
@@ -385,13 +393,6 @@ impl AlphabetBuilder {
             }
             if other_pending.is_some() {
                 preference.push(other_class);
-            }
-        }
-        // Unlisted ASCII characters are in the other class.
-        let mut ascii_classes = [u32::try_from(other_class).unwrap_or(u32::MAX); 128];
-        for (class, b) in ascii_bits(listed_ascii).enumerate() {
-            if let Some(slot) = ascii_classes.get_mut(usize::from(b)) {
-                *slot = u32::try_from(class).unwrap_or(u32::MAX);
             }
         }
         Arc::new(Alphabet {
