@@ -731,10 +731,15 @@ impl Built {
     }
 }
 
+/// Up to this many signatures are looked up by comparing them in place (most splits have a
+/// few atoms); past it, by a table.
+const FEW: usize = 16;
+
 /// The signature of each set of accepted patterns, shared by the states that accept alike.
 struct Signatures<'a> {
     formulas: &'a [Formula],
     max_atoms: usize,
+    /// Each signature's id, once there are more than [`FEW`].
     ids: FastMap<Vec<bool>, u32>,
     /// The signature id of states where no pattern has matched (most states).
     unmatched: Option<u32>,
@@ -783,8 +788,22 @@ impl<'a> Signatures<'a> {
         self.scratch.clear();
         self.scratch
             .extend(self.formulas.iter().map(|f| f.holds(accepted)));
-        let id = match self.ids.get(self.scratch.as_slice()) {
-            Some(&id) => id,
+        // A few signatures are compared in place; past `FEW`, by a table of them all.
+        let known = if signatures.len() <= FEW {
+            signatures
+                .iter()
+                .position(|s| *s == self.scratch)
+                .and_then(|at| u32::try_from(at).ok())
+        } else {
+            if self.ids.is_empty() {
+                for (at, s) in signatures.iter().enumerate() {
+                    self.ids.insert(s.clone(), position(at)?);
+                }
+            }
+            self.ids.get(self.scratch.as_slice()).copied()
+        };
+        let id = match known {
+            Some(id) => id,
             None => {
                 if signatures.len() >= self.max_atoms {
                     return Err(DomainError::Budget {
@@ -793,7 +812,9 @@ impl<'a> Signatures<'a> {
                     });
                 }
                 let id = position(signatures.len())?;
-                self.ids.insert(self.scratch.clone(), id);
+                if !self.ids.is_empty() {
+                    self.ids.insert(self.scratch.clone(), id);
+                }
                 signatures.push(self.scratch.clone());
                 id
             }
