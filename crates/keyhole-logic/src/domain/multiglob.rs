@@ -2686,6 +2686,26 @@ mod tests {
     }
 
     #[test]
+    fn splits_past_sixteen_atoms_match_the_algebra() {
+        // 19 atoms for literals and 20 for globs: the signatures go from in-place comparison
+        // to the table part way through.
+        let literals = [
+            "a", "b", "aa", "ab", "ba", "bb", "aaa", "aab", "aba", "abb", "baa", "bab", "bba",
+            "bbb", "aaaa", "aaab", "aaba", "aabb",
+        ];
+        let specs: Vec<(String, u8)> = literals.iter().map(|l| ((*l).to_owned(), 0)).collect();
+        let alpha = alphabet(&literals);
+        compare_with_algebra(&alpha, &specs, &[], 4).unwrap();
+        let globs: Vec<(String, u8)> = literals
+            .iter()
+            .take(12)
+            .map(|l| (format!("{l}*"), 0))
+            .chain(literals.iter().skip(12).map(|l| ((*l).to_owned(), 1)))
+            .collect();
+        compare_with_algebra(&alpha, &globs, &['*'], 4).unwrap();
+    }
+
+    #[test]
     fn atoms_match_the_refinement_of_the_algebra() {
         check(&["a*", "*b", "ab"], &[false, false, false], &[]);
         check(&["*a*", "a?", "?*a"], &[false, false, false], &['*']);
