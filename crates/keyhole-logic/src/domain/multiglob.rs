@@ -2703,6 +2703,21 @@ mod tests {
             .chain(literals.iter().skip(12).map(|l| ((*l).to_owned(), 1)))
             .collect();
         compare_with_algebra(&alpha, &globs, &['*'], 4).unwrap();
+
+        // Sets over 17 of 20 literals: a state accepting one of the last three has the
+        // signature of no literal at all, found in the table once 18 signatures exist.
+        let mut all: Vec<&str> = literals.to_vec();
+        all.extend(["abab", "abba"]);
+        let patterns: Vec<Pattern> = all.iter().map(|l| Pattern::wildcard(l, false)).collect();
+        let sets: Vec<Formula> = (0..17).map(Formula::Pattern).collect();
+        let split =
+            StringAtoms::new(&alpha, &patterns, &sets, &[], &Arc::from([]), 1 << 20).unwrap();
+        assert_eq!(split.atom_count(), 18);
+        for (i, l) in all.iter().enumerate() {
+            let atom = split.atom_of(l).unwrap();
+            let inside: Vec<bool> = (0..17).map(|s| s == i).collect();
+            assert_eq!(split.inside()[atom], inside, "{l}");
+        }
     }
 
     #[test]
