@@ -705,9 +705,16 @@ const MALFORMED: &str = "not-a-value";
 /// set's own shortest member, and S3, are searched, so this stays cheap.
 fn catalog_action_in(words: &StringAtoms, atom: usize) -> Option<String> {
     let catalog = keyhole_policy::catalog::service_catalog();
-    let shortest = words.witness(atom)?;
-    let prefix = shortest.split_once(':').map_or("", |(p, _)| p);
-    [prefix, "s3"]
+    // The service of the shortest member: read off the automaton when every member starts
+    // alike up to its `:` (a policy's action list of one service), else from the member.
+    let prefix = match words.forced_lead(atom, ':') {
+        Some(lead) => lead,
+        None => {
+            let shortest = words.witness(atom)?;
+            shortest.split_once(':').map_or("", |(p, _)| p).to_owned()
+        }
+    };
+    [prefix.as_str(), "s3"]
         .into_iter()
         .filter_map(|p| catalog.service(p))
         .find_map(|service| {

@@ -1957,6 +1957,41 @@ impl StringAtoms {
             .flatten()
     }
 
+    /// What every word of `atom` starts with, up to its first `stop`, when that is forced:
+    /// from the start state up to reading `stop`, every move into a state that can reach the
+    /// atom leads to one same state, and no word of the atom ends on the way. It is then the
+    /// lead of [`StringAtoms::witness`]'s word (that word goes through the same states, each
+    /// character the most preferred of those leading on), found without searching for it.
+    /// `None` when the lead is not forced.
+    pub(crate) fn forced_lead(&self, atom: usize, stop: char) -> Option<String> {
+        let live = self.live_states(atom)?;
+        let stop = u32::try_from(self.alphabet.listed_class(stop).ok()?).ok()?;
+        let is_live = |s: u32| live.get(s as usize).copied().unwrap_or(false);
+        let mut moves = Vec::new();
+        let mut lead = String::new();
+        let mut state = 0u32;
+        // A forced path visits each state once.
+        for _ in 0..=self.default.len() {
+            if !is_live(state)
+                || self.atom_of.get(state as usize).copied() == u32::try_from(atom).ok()
+            {
+                return None;
+            }
+            self.moves(state, &[], &mut moves);
+            let mut live_moves = moves.iter().filter(|&&(_, t)| is_live(t));
+            let &(class, target) = live_moves.next()?;
+            if live_moves.any(|&(_, t)| t != target) {
+                return None;
+            }
+            if class == stop {
+                return Some(lead);
+            }
+            lead.push(self.alphabet.representative(class as usize)?);
+            state = target;
+        }
+        None
+    }
+
     /// Whether a word of `atom` extends some word that reaches `state`.
     pub(crate) fn can_reach(&self, state: u32, atom: usize) -> bool {
         self.live_states(atom)
@@ -2791,7 +2826,8 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
         /// The states that reach an atom, from predecessor bit sets and from predecessor
-        /// rows, are those from which a forward walk meets one of the atom's states.
+        /// rows, are those from which a forward walk meets one of the atom's states; an
+        /// atom's forced lead is its shortest witness's text before the stop.
         #[test]
         fn live_states_are_those_reaching_the_atom(
             patterns in proptest::collection::vec(pattern_strategy(), 1..5),
@@ -2831,6 +2867,17 @@ mod tests {
                 prop_assert_eq!(&split.live_with(&masks, atom), &expected);
                 prop_assert_eq!(&split.live_with(&rows, atom), &expected);
                 prop_assert_eq!(split.live_states(atom), Some(&expected));
+                // A forced lead is the shortest witness's text before its first stop.
+                for stop in [':', 'a', 'B'] {
+                    if let Some(lead) = split.forced_lead(atom, stop) {
+                        let shortest = split.witness(atom).unwrap_or_default();
+                        prop_assert_eq!(
+                            shortest.split_once(stop).map(|(p, _)| p),
+                            Some(lead.as_str()),
+                            "atom {} stop {:?}", atom, stop
+                        );
+                    }
+                }
             }
         }
     }
