@@ -1296,16 +1296,18 @@ impl Trie {
     fn children(&self, node: u32, out: &mut Vec<(u32, u32)>) {
         out.clear();
         let mut grouped = false;
+        let mut siblings = 0usize;
         let mut at = self.first_child.get(node as usize).copied().unwrap_or(NONE);
         while at != NONE {
             let classes = self.group.get(at as usize).map_or(&[][..], group_classes);
             grouped |= classes.len() > 1;
+            siblings += 1;
             out.extend(classes.iter().map(|&c| (c, at)));
             at = self.next_sibling.get(at as usize).copied().unwrap_or(NONE);
         }
         // Siblings are in the order of their first classes; a group's other classes may fall
-        // between later siblings.
-        if grouped {
+        // between later siblings (an only child's group is sorted already).
+        if grouped && siblings > 1 {
             out.sort_unstable();
         }
     }
