@@ -1504,6 +1504,14 @@ fn group_of(alphabet: &Alphabet, chars: impl Iterator<Item = char>) -> Option<Gr
     for c in chars {
         let class = class_id(alphabet, c).ok()?;
         let have = usize::from(group.0);
+        // The variants come sorted, and so do the classes of sorted listed characters: each
+        // goes at the end.
+        let last = have.checked_sub(1).and_then(|i| group.1.get(i)).copied();
+        if last.is_none_or(|l| l < class) {
+            *group.1.get_mut(have)? = class;
+            group.0 += 1;
+            continue;
+        }
         let classes = group.1.get_mut(..have)?;
         if let Err(at) = classes.binary_search(&class) {
             if have == 4 {
