@@ -705,6 +705,15 @@ const MALFORMED: &str = "not-a-value";
 /// set's own shortest member, and S3, are searched, so this stays cheap.
 fn catalog_action_in(words: &StringAtoms, atom: usize) -> Option<String> {
     let catalog = keyhole_policy::catalog::service_catalog();
+    // An atom of one action name (a policy's literal action, up to case): the catalog's
+    // action of that name when the atom holds its spelling, which is what the walk below
+    // finds (no other catalog action lies in the atom).
+    if let Some(word) = words.forced_word(atom) {
+        return catalog
+            .action(&word)
+            .map(|(service, action)| format!("{}:{}", service.prefix(), action.name()))
+            .filter(|name| words.atom_at(words.run(0, name)) == Some(atom));
+    }
     // The service of the shortest member: read off the automaton when every member starts
     // alike up to its `:` (a policy's action list of one service), else from the member.
     let prefix = match words.forced_lead(atom, ':') {

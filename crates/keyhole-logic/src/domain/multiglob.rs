@@ -1974,29 +1974,99 @@ impl StringAtoms {
     /// character the most preferred of those leading on), found without searching for it.
     /// `None` when the lead is not forced.
     pub(crate) fn forced_lead(&self, atom: usize, stop: char) -> Option<String> {
-        let live = self.live_states(atom)?;
         let stop = u32::try_from(self.alphabet.listed_class(stop).ok()?).ok()?;
+        self.forced(atom, Some(stop), false).map(|(lead, _)| lead)
+    }
+
+    /// The one word of `atom` up to case, when the atom is that: the path from the start
+    /// state is forced (as in [`StringAtoms::forced_lead`]) up to a state of the atom, from
+    /// which no word of the atom goes on, and each step takes only the case variants of one
+    /// character (no class without a row entry, such as a `?`'s). Spelled with the most
+    /// preferred variants: [`StringAtoms::witness`]'s word.
+    pub(crate) fn forced_word(&self, atom: usize) -> Option<String> {
+        let (word, end) = self.forced(atom, None, true)?;
+        let live = self.live_states(atom)?;
         let is_live = |s: u32| live.get(s as usize).copied().unwrap_or(false);
+        let default = self.default.get(end as usize).copied()?;
+        (!is_live(default) && self.edges_of(end).iter().all(|&(_, t)| !is_live(t))).then_some(word)
+    }
+
+    /// The forced path from the start state: up to reading `stop` (then `None` if a word of
+    /// the atom ends first), or without one up to the first state of the atom. The text read,
+    /// each character the most preferred of those leading on, and the state reached. With
+    /// `literal`, each step must take only the case variants of one character.
+    fn forced(&self, atom: usize, stop: Option<u32>, literal: bool) -> Option<(String, u32)> {
+        let live = self.live_states(atom)?;
+        let is_live = |s: u32| live.get(s as usize).copied().unwrap_or(false);
+        let atom = u32::try_from(atom).ok()?;
         let mut moves = Vec::new();
-        let mut lead = String::new();
+        let mut text = String::new();
         let mut state = 0u32;
         // A forced path visits each state once.
         for _ in 0..=self.default.len() {
-            if !is_live(state)
-                || self.atom_of.get(state as usize).copied() == u32::try_from(atom).ok()
-            {
+            if !is_live(state) {
                 return None;
             }
-            self.moves(state, &[], &mut moves);
-            let mut live_moves = moves.iter().filter(|&&(_, t)| is_live(t));
-            let &(class, target) = live_moves.next()?;
-            if live_moves.any(|&(_, t)| t != target) {
+            if self.atom_of.get(state as usize).copied() == Some(atom) {
+                return match stop {
+                    Some(_) => None,
+                    None => Some((text, state)),
+                };
+            }
+            let default = self.default.get(state as usize).copied()?;
+            if literal && is_live(default) {
                 return None;
             }
-            if class == stop {
-                return Some(lead);
+            let (class, target) = if is_live(default) {
+                // The classes without a row entry take part: ranked by `moves`.
+                self.moves(state, &[], &mut moves);
+                let mut live_moves = moves.iter().filter(|&&(_, t)| is_live(t));
+                let &(class, target) = live_moves.next()?;
+                if live_moves.any(|&(_, t)| t != target) {
+                    return None;
+                }
+                (class, target)
+            } else {
+                // Only the row's live entries: one target, the best ranked class.
+                let mut best: Option<(u32, u32, u32)> = None;
+                for &(class, target) in self.edges_of(state) {
+                    if !is_live(target) {
+                        continue;
+                    }
+                    let rank = self.rank.get(class as usize).copied().unwrap_or(u32::MAX);
+                    match best {
+                        Some((_, _, t)) if t != target => return None,
+                        Some((r, _, _)) if r <= rank => {}
+                        _ => best = Some((rank, class, target)),
+                    }
+                }
+                let (rank, class, target) = best?;
+                // A class without a rank is never taken by the witness searches.
+                if rank == u32::MAX {
+                    return None;
+                }
+                if literal {
+                    let c = self.alphabet.representative(class as usize)?;
+                    let variants = fold_class(c);
+                    let variant = |other: u32| {
+                        self.alphabet
+                            .representative(other as usize)
+                            .is_some_and(|o| variants.contains(&o))
+                    };
+                    if !self
+                        .edges_of(state)
+                        .iter()
+                        .all(|&(other, t)| !is_live(t) || variant(other))
+                    {
+                        return None;
+                    }
+                }
+                (class, target)
+            };
+            if Some(class) == stop {
+                return Some((text, state));
             }
-            lead.push(self.alphabet.representative(class as usize)?);
+            text.push(self.alphabet.representative(class as usize)?);
             state = target;
         }
         None
@@ -2837,7 +2907,8 @@ mod tests {
 
         /// The states that reach an atom, from predecessor bit sets and from predecessor
         /// rows, are those from which a forward walk meets one of the atom's states; an
-        /// atom's forced lead is its shortest witness's text before the stop.
+        /// atom's forced lead is its shortest witness's text before the stop, and its forced
+        /// word its only word up to case.
         #[test]
         fn live_states_are_those_reaching_the_atom(
             patterns in proptest::collection::vec(pattern_strategy(), 1..5),
@@ -2877,6 +2948,19 @@ mod tests {
                 prop_assert_eq!(&split.live_with(&masks, atom), &expected);
                 prop_assert_eq!(&split.live_with(&rows, atom), &expected);
                 prop_assert_eq!(split.live_states(atom), Some(&expected));
+                // A forced word is the shortest witness, and every word of the atom spells it
+                // with variants of its characters.
+                if let Some(word) = split.forced_word(atom) {
+                    prop_assert_eq!(split.witness(atom), Some(word.clone()));
+                    let mut chars: Vec<char> = alpha.chars().to_vec();
+                    chars.extend(alpha.other_representative());
+                    for w in words(&chars, 4).iter().filter(|w| split.atom_of(w) == Some(atom)) {
+                        prop_assert_eq!(w.chars().count(), word.chars().count(), "{:?}", w);
+                        for (x, y) in w.chars().zip(word.chars()) {
+                            prop_assert!(x == y || fold_class(x).contains(&y), "{:?} {:?}", w, word);
+                        }
+                    }
+                }
                 // A forced lead is the shortest witness's text before its first stop.
                 for stop in [':', 'a', 'B'] {
                     if let Some(lead) = split.forced_lead(atom, stop) {
