@@ -37,6 +37,9 @@
 //! policy's outcome (findings with their witnesses, or the error) to `FILE`, one line per
 //! policy, so two engine versions can be compared finding for finding.
 //!
+//! `KEYHOLE_BENCH_NO_CPU_CLOCK=1` reads no CPU time (zeros), so that the bench runs under
+//! valgrind, which the thread clock's vDSO call crashes; the wall times stay.
+//!
 //! Run on one core: `taskset -c 1 cargo bench -p keyhole-analyzer --bench findings`.
 #![allow(
     clippy::unwrap_used,
