@@ -2608,6 +2608,31 @@ mod tests {
             .prop_map(|(chars, kind)| (chars.into_iter().collect(), kind))
     }
 
+    /// The alphabet of the random splits: their characters in both cases.
+    fn random_alphabet() -> Arc<Alphabet> {
+        let mut b = Alphabet::builder();
+        b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
+        b.build()
+    }
+
+    /// The wildcard characters, when a random split forbids them.
+    fn forbidden_if(forbid: bool) -> &'static [char] {
+        if forbid { &['*', '?'] } else { &[] }
+    }
+
+    /// The split by each of `specs` (text, kind) alone, with the witness preferences
+    /// `preferred`.
+    fn split_by_each(
+        alpha: &Arc<Alphabet>,
+        specs: &[(String, u8)],
+        forbidden: &[char],
+        preferred: &Arc<[Pattern]>,
+    ) -> StringAtoms {
+        let patterns: Vec<Pattern> = specs.iter().map(|(t, k)| pattern_of(t, *k)).collect();
+        let sets: Vec<Formula> = (0..patterns.len()).map(Formula::Pattern).collect();
+        StringAtoms::new(alpha, &patterns, &sets, forbidden, preferred, 1 << 20).unwrap()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -2621,10 +2646,7 @@ mod tests {
             patterns in proptest::collection::vec(pattern_strategy(), 1..4),
             forbid in any::<bool>(),
         ) {
-            let mut b = Alphabet::builder();
-            b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
-            let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
-            let result = compare_with_algebra(&b.build(), &patterns, forbidden, 3);
+            let result = compare_with_algebra(&random_alphabet(), &patterns, forbidden_if(forbid), 3);
             prop_assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
         }
 
@@ -2869,10 +2891,8 @@ mod tests {
             ),
             forbid in any::<bool>(),
         ) {
-            let mut b = Alphabet::builder();
-            b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
-            let alpha = b.build();
-            let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
+            let alpha = random_alphabet();
+            let forbidden = forbidden_if(forbid);
             let preferred: Vec<(String, bool)> = preferences
                 .iter()
                 .map(|(lead, (rest, _), arn)| (lead.iter().chain(rest.chars().collect::<Vec<_>>().iter()).collect(), *arn))
@@ -2881,12 +2901,7 @@ mod tests {
                 .iter()
                 .map(|(text, arn)| Pattern::wildcard(text, *arn))
                 .collect();
-            let split_patterns: Vec<Pattern> =
-                patterns.iter().map(|(t, k)| pattern_of(t, *k)).collect();
-            let sets: Vec<Formula> = (0..split_patterns.len()).map(Formula::Pattern).collect();
-            let split =
-                StringAtoms::new(&alpha, &split_patterns, &sets, forbidden, &shapes, 1 << 20)
-                    .unwrap();
+            let split = split_by_each(&alpha, &patterns, forbidden, &shapes);
             let automata: Vec<StringSet> =
                 patterns.iter().map(|(t, k)| algebra_of(&alpha, t, *k)).collect();
             for (a, (region, _)) in regions_of(&alpha, &automata, forbidden).iter().enumerate() {
@@ -2914,16 +2929,8 @@ mod tests {
             patterns in proptest::collection::vec(pattern_strategy(), 1..5),
             forbid in any::<bool>(),
         ) {
-            let mut b = Alphabet::builder();
-            b.chars([':', '*', '?', 'a', 'b', 'A', 'B']);
-            let alpha = b.build();
-            let forbidden: &[char] = if forbid { &['*', '?'] } else { &[] };
-            let split_patterns: Vec<Pattern> =
-                patterns.iter().map(|(t, k)| pattern_of(t, *k)).collect();
-            let sets: Vec<Formula> = (0..split_patterns.len()).map(Formula::Pattern).collect();
-            let split =
-                StringAtoms::new(&alpha, &split_patterns, &sets, forbidden, &Arc::from([]), 1 << 20)
-                    .unwrap();
+            let alpha = random_alphabet();
+            let split = split_by_each(&alpha, &patterns, forbidden_if(forbid), &Arc::from([]));
             let states = split.default.len();
             let (masks, rows) = (split.predecessors(true), split.predecessors(false));
             for atom in 0..split.atom_count() {
