@@ -2915,10 +2915,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
 
         /// The states that reach an atom, from predecessor bit sets and from predecessor
         /// rows, are those from which a forward walk meets one of the atom's states; an
