@@ -1114,10 +1114,8 @@ impl StateSpace for ListSpace<'_> {
 /// numbers and lists them (a state's default target first, then its named classes in order),
 /// so both constructions give the same tables (a property test compares them).
 struct Trie {
-    /// Per node, the class leading to it (none for the root): the first of its group.
-    class: Vec<u32>,
     /// Per node, every class leading to it, sorted: one, or a case-insensitive character's
-    /// variants.
+    /// variants (none for the root).
     group: Vec<Group>,
     /// Per node, its first child ([`NONE`] for none); siblings are in class order.
     first_child: Vec<u32>,
@@ -1166,7 +1164,6 @@ impl Trie {
             .sum::<usize>()
             + 1;
         let mut trie = Trie {
-            class: Vec::with_capacity(size),
             group: Vec::with_capacity(size),
             first_child: Vec::with_capacity(size),
             next_sibling: Vec::with_capacity(size),
@@ -1198,7 +1195,7 @@ impl Trie {
                 *slot = index;
             }
         }
-        trie.tail = vec![0; trie.class.len()];
+        trie.tail = vec![0; trie.group.len()];
         if !completes.is_empty() {
             completes.sort_unstable();
             // The completed prefixes of every node, parents before children (a child's index
@@ -1207,7 +1204,7 @@ impl Trie {
             ids.insert(Vec::new(), 0);
             let mut set = Vec::new();
             let mut next = 0usize;
-            for node in 0..trie.class.len() {
+            for node in 0..trie.group.len() {
                 let mut tail = trie.tail.get(node).copied()?;
                 let here = completes
                     .get(next..)?
@@ -1242,10 +1239,9 @@ impl Trie {
     }
 
     fn push_node(&mut self, group: Group) -> Option<u32> {
-        let id = u32::try_from(self.class.len())
+        let id = u32::try_from(self.group.len())
             .ok()
             .filter(|&id| id != NONE)?;
-        self.class.push(group.1[0]);
         self.group.push(group);
         self.first_child.push(NONE);
         self.next_sibling.push(NONE);
@@ -1350,7 +1346,7 @@ impl Trie {
         limit: usize,
         max_atoms: usize,
     ) -> Result<Built, DomainError> {
-        let nodes = self.class.len();
+        let nodes = self.group.len();
         let mut built = Built::with_capacity(nodes + 2);
         let mut signatures = Signatures::new(formulas, max_atoms);
         let mut states: Vec<TrieState> = Vec::with_capacity(nodes + 2);
@@ -1498,29 +1494,24 @@ fn literal_classes(alphabet: &Alphabet, pattern: &Pattern, out: &mut Vec<Group>)
     }
 }
 
-/// The classes of a character's variants, sorted and distinct, as [`only`] takes them.
+/// The classes of a character's variants, sorted and distinct, as [`only`] takes them;
+/// `None` past four variants. The variants come sorted ([`fold_class`]), and so do the classes
+/// of sorted listed characters, so each class goes at the end; were one not above the last,
+/// `None` leaves the patterns to the subset construction.
 fn group_of(alphabet: &Alphabet, chars: impl Iterator<Item = char>) -> Option<Group> {
     let mut group: Group = (0, [NONE; 4]);
     for c in chars {
         let class = class_id(alphabet, c).ok()?;
         let have = usize::from(group.0);
-        // The variants come sorted, and so do the classes of sorted listed characters: each
-        // goes at the end.
-        let last = have.checked_sub(1).and_then(|i| group.1.get(i)).copied();
-        if last.is_none_or(|l| l < class) {
-            *group.1.get_mut(have)? = class;
-            group.0 += 1;
-            continue;
+        if have
+            .checked_sub(1)
+            .and_then(|i| group.1.get(i))
+            .is_some_and(|&last| last >= class)
+        {
+            return None;
         }
-        let classes = group.1.get_mut(..have)?;
-        if let Err(at) = classes.binary_search(&class) {
-            if have == 4 {
-                return None;
-            }
-            group.1.get_mut(at..=have)?.rotate_right(1);
-            *group.1.get_mut(at)? = class;
-            group.0 += 1;
-        }
+        *group.1.get_mut(have)? = class;
+        group.0 += 1;
     }
     (group.0 > 0).then_some(group)
 }
@@ -1690,6 +1681,11 @@ enum Predecessors {
     Masks(Vec<u128>),
     /// Compressed rows: state `s`'s predecessors are `preds[starts[s]..starts[s + 1]]`.
     Lists(Vec<u32>, Vec<u32>),
+}
+
+/// Whether `state` is marked in `live` (the states from which an atom is reached).
+fn reaches(live: &[bool], state: u32) -> bool {
+    live.get(state as usize).copied().unwrap_or(false)
 }
 
 /// Where a witness search starts: after reading a preference's leading literal `classes`, in
@@ -1864,26 +1860,20 @@ impl StringAtoms {
     /// witness preference; the targets are read off the state's row as the classes are.
     fn moves(&self, state: u32, extra: &[u32], out: &mut Vec<(u32, u32)>) {
         out.clear();
-        let rank = |class: u32| {
-            self.rank
-                .get(class as usize)
-                .copied()
-                .filter(|&r| r != u32::MAX)
-        };
         let edges = self.edges_of(state);
         let default = self.default.get(state as usize).copied().unwrap_or(0);
         // As (rank, target) first.
         out.extend(
             edges
                 .iter()
-                .filter_map(|&(class, target)| rank(class).map(|r| (r, target))),
+                .filter_map(|&(class, target)| self.rank_of(class).map(|r| (r, target))),
         );
         // Classes the caller names besides the row's, which go to the default target.
         out.extend(extra.iter().filter_map(|&class| {
             edges
                 .binary_search_by_key(&class, |&(c, _)| c)
                 .is_err()
-                .then(|| rank(class).map(|r| (r, default)))
+                .then(|| self.rank_of(class).map(|r| (r, default)))
                 .flatten()
         }));
         out.sort_unstable_by_key(|&(r, _)| r);
@@ -1909,8 +1899,16 @@ impl StringAtoms {
 
     /// Keeps the classes of the witness preference, in its order.
     fn in_preference_order(&self, classes: &mut Vec<u32>) {
-        classes.retain(|&c| self.rank.get(c as usize).is_some_and(|&r| r != u32::MAX));
-        classes.sort_by_key(|&c| self.rank.get(c as usize).copied().unwrap_or(u32::MAX));
+        classes.retain(|&c| self.rank_of(c).is_some());
+        classes.sort_by_key(|&c| self.rank_of(c));
+    }
+
+    /// A class's rank in the witness preference; `None` for a class the searches never take.
+    fn rank_of(&self, class: u32) -> Option<u32> {
+        self.rank
+            .get(class as usize)
+            .copied()
+            .filter(|&r| r != u32::MAX)
     }
 
     fn word(&self, parent: &[Option<(u32, u32)>], mut at: u32) -> String {
@@ -1986,9 +1984,9 @@ impl StringAtoms {
     pub(crate) fn forced_word(&self, atom: usize) -> Option<String> {
         let (word, end) = self.forced(atom, None, true)?;
         let live = self.live_states(atom)?;
-        let is_live = |s: u32| live.get(s as usize).copied().unwrap_or(false);
         let default = self.default.get(end as usize).copied()?;
-        (!is_live(default) && self.edges_of(end).iter().all(|&(_, t)| !is_live(t))).then_some(word)
+        (!reaches(live, default) && self.edges_of(end).iter().all(|&(_, t)| !reaches(live, t)))
+            .then_some(word)
     }
 
     /// The forced path from the start state: up to reading `stop` (then `None` if a word of
@@ -1997,14 +1995,13 @@ impl StringAtoms {
     /// `literal`, each step must take only the case variants of one character.
     fn forced(&self, atom: usize, stop: Option<u32>, literal: bool) -> Option<(String, u32)> {
         let live = self.live_states(atom)?;
-        let is_live = |s: u32| live.get(s as usize).copied().unwrap_or(false);
         let atom = u32::try_from(atom).ok()?;
         let mut moves = Vec::new();
         let mut text = String::new();
         let mut state = 0u32;
         // A forced path visits each state once.
         for _ in 0..=self.default.len() {
-            if !is_live(state) {
+            if !reaches(live, state) {
                 return None;
             }
             if self.atom_of.get(state as usize).copied() == Some(atom) {
@@ -2014,13 +2011,13 @@ impl StringAtoms {
                 };
             }
             let default = self.default.get(state as usize).copied()?;
-            if literal && is_live(default) {
+            if literal && reaches(live, default) {
                 return None;
             }
-            let (class, target) = if is_live(default) {
+            let (class, target) = if reaches(live, default) {
                 // The classes without a row entry take part: ranked by `moves`.
                 self.moves(state, &[], &mut moves);
-                let mut live_moves = moves.iter().filter(|&&(_, t)| is_live(t));
+                let mut live_moves = moves.iter().filter(|&&(_, t)| reaches(live, t));
                 let &(class, target) = live_moves.next()?;
                 if live_moves.any(|&(_, t)| t != target) {
                     return None;
@@ -2030,10 +2027,10 @@ impl StringAtoms {
                 // Only the row's live entries: one target, the best ranked class.
                 let mut best: Option<(u32, u32, u32)> = None;
                 for &(class, target) in self.edges_of(state) {
-                    if !is_live(target) {
+                    if !reaches(live, target) {
                         continue;
                     }
-                    let rank = self.rank.get(class as usize).copied().unwrap_or(u32::MAX);
+                    let rank = self.rank_of(class).unwrap_or(u32::MAX);
                     match best {
                         Some((_, _, t)) if t != target => return None,
                         Some((r, _, _)) if r <= rank => {}
@@ -2056,7 +2053,7 @@ impl StringAtoms {
                     if !self
                         .edges_of(state)
                         .iter()
-                        .all(|&(other, t)| !is_live(t) || variant(other))
+                        .all(|&(other, t)| !reaches(live, t) || variant(other))
                     {
                         return None;
                     }
@@ -2075,9 +2072,7 @@ impl StringAtoms {
     /// Whether a word of `atom` extends some word that reaches `state`.
     pub(crate) fn can_reach(&self, state: u32, atom: usize) -> bool {
         self.live_states(atom)
-            .and_then(|live| live.get(state as usize))
-            .copied()
-            .unwrap_or(false)
+            .is_some_and(|live| reaches(live, state))
     }
 
     fn live_states(&self, atom: usize) -> Option<&Vec<bool>> {
@@ -2238,17 +2233,13 @@ impl StringAtoms {
             let class = class.ok()?;
             // The search keeps only classes of the witness preference, and states from
             // which the atom is reached.
-            let ranked = self
-                .rank
-                .get(class as usize)
-                .is_some_and(|&r| r != u32::MAX);
-            if !ranked || !live.get(state as usize).copied().unwrap_or(false) {
+            if self.rank_of(class).is_none() || !reaches(live, state) {
                 return Some(None);
             }
             state = self.next(state, class);
             lead.push(class);
         }
-        if !live.get(state as usize).copied().unwrap_or(false) {
+        if !reaches(live, state) {
             return Some(None);
         }
         // The preferred patterns are short: their position sets are bitmasks.
@@ -2336,7 +2327,7 @@ impl StringAtoms {
             for &(class, target) in moves.iter() {
                 // A move to a state that cannot reach the atom is dropped before the
                 // preference is stepped.
-                if !live.get(target as usize).copied().unwrap_or(false) {
+                if !reaches(live, target) {
                     continue;
                 }
                 let next = preferred.step(bits, class);
@@ -2492,14 +2483,11 @@ mod tests {
         forbidden: &[char],
         len: usize,
     ) -> Result<(), String> {
-        let patterns: Vec<Pattern> = specs.iter().map(|(t, k)| pattern_of(t, *k)).collect();
         let automata: Vec<StringSet> = specs
             .iter()
             .map(|(t, k)| algebra_of(alpha, t, *k))
             .collect();
-        let sets: Vec<Formula> = (0..patterns.len()).map(Formula::Pattern).collect();
-        let split =
-            StringAtoms::new(alpha, &patterns, &sets, forbidden, &Arc::from([]), 1 << 20).unwrap();
+        let split = split_by_each(alpha, specs, forbidden, &Arc::from([]));
         let regions = regions_of(alpha, &automata, forbidden);
         let fail = |what: String| Err(format!("{specs:?} {forbidden:?}: {what}"));
         if split.atom_count() != regions.len() {
