@@ -8,7 +8,7 @@
 //! counts. Run: `cargo bench -p keyhole-logic --bench compare`.
 //!
 //! For profiling the pairs that set a percentile: `KEYHOLE_BENCH_TIMES=FILE` writes each pair's
-//! index, cold time in nanoseconds and two files, one pair per line; `KEYHOLE_BENCH_PAIRS=FILE` runs only
+//! index in the full list, cold time in nanoseconds and two files, one pair per line; `KEYHOLE_BENCH_PAIRS=FILE` runs only
 //! the pairs whose indexes `FILE` lists (the first number of each line), for instance those
 //! within a band around the p50.
 //!
@@ -116,13 +116,14 @@ fn main() {
         .unwrap_or(3);
     let folders = folders(&dir);
     let mut pairs: Vec<(&Policy, &Policy)> = Vec::new();
-    let mut names: Vec<(&Path, &Path)> = Vec::new();
+    // Per pair, its index in the full list and its two files.
+    let mut names: Vec<(usize, &Path, &Path)> = Vec::new();
     for policies in folders.values().filter(|v| v.len() > 1) {
         for (i, a) in policies.iter().enumerate() {
             for (j, b) in policies.iter().enumerate() {
                 if i != j {
                     pairs.push((&a.1, &b.1));
-                    names.push((&a.0, &b.0));
+                    names.push((names.len(), &a.0, &b.0));
                 }
             }
         }
@@ -133,17 +134,11 @@ fn main() {
             .lines()
             .filter_map(|l| l.split_whitespace().next()?.parse().ok())
             .collect();
-        let kept = |i: usize| keep.contains(&i);
-        let mut index = 0;
-        pairs.retain(|_| {
-            index += 1;
-            kept(index - 1)
-        });
-        index = 0;
-        names.retain(|_| {
-            index += 1;
-            kept(index - 1)
-        });
+        (pairs, names) = pairs
+            .into_iter()
+            .zip(names)
+            .filter(|(_, (index, _, _))| keep.contains(index))
+            .unzip();
     }
     let mut times = Vec::with_capacity(pairs.len());
     let mut cold_times = Vec::with_capacity(pairs.len());
@@ -221,11 +216,8 @@ fn main() {
     if let Ok(file) = std::env::var("KEYHOLE_BENCH_TIMES") {
         let lines: String = cold_times
             .iter()
-            .enumerate()
             .zip(&names)
-            .map(|((i, t), (a, b))| {
-                format!("{i} {} {} {}\n", t.as_nanos(), a.display(), b.display())
-            })
+            .map(|(t, (i, a, b))| format!("{i} {} {} {}\n", t.as_nanos(), a.display(), b.display()))
             .collect();
         std::fs::write(&file, lines).expect("KEYHOLE_BENCH_TIMES names a writable file");
     }
