@@ -746,7 +746,7 @@ struct Signatures<'a> {
     /// The signature id of each set of accepted patterns met so far: many states accept the
     /// same patterns (every state past the `*` of `arn:*:*:*:111122223333:*`). Sets of
     /// patterns below 64 (nearly all) by their bitmask, the others by their list.
-    by_mask: FastMap<u64, u32>,
+    by_mask: MaskIds,
     by_accepted: FastMap<Vec<u32>, u32>,
     scratch: Vec<bool>,
 }
@@ -758,7 +758,7 @@ impl<'a> Signatures<'a> {
             max_atoms,
             ids: FastMap::default(),
             unmatched: None,
-            by_mask: FastMap::default(),
+            by_mask: MaskIds::default(),
             by_accepted: FastMap::default(),
             scratch: Vec::with_capacity(formulas.len()),
         }
@@ -779,7 +779,7 @@ impl<'a> Signatures<'a> {
             .try_fold(0u64, |m, &p| Some(m | 1u64.checked_shl(p)?));
         let known = match mask {
             _ if accepted.is_empty() => self.unmatched,
-            Some(mask) => self.by_mask.get(&mask).copied(),
+            Some(mask) => self.by_mask.get(mask),
             None => self.by_accepted.get(accepted).copied(),
         };
         if let Some(id) = known {
@@ -829,6 +829,37 @@ impl<'a> Signatures<'a> {
             }
         }
         Ok(id)
+    }
+}
+
+/// Ids by pattern bitmask: up to [`FEW`] in a list scanned in place (a split's states accept
+/// a few distinct sets of patterns), past it in a table.
+#[derive(Default)]
+struct MaskIds {
+    few: Vec<(u64, u32)>,
+    many: FastMap<u64, u32>,
+}
+
+impl MaskIds {
+    fn get(&self, mask: u64) -> Option<u32> {
+        if self.many.is_empty() {
+            self.few
+                .iter()
+                .find(|&&(m, _)| m == mask)
+                .map(|&(_, id)| id)
+        } else {
+            self.many.get(&mask).copied()
+        }
+    }
+
+    /// Records the id of a mask not recorded yet.
+    fn insert(&mut self, mask: u64, id: u32) {
+        if self.many.is_empty() && self.few.len() < FEW {
+            self.few.push((mask, id));
+        } else {
+            self.many.extend(self.few.drain(..));
+            self.many.insert(mask, id);
+        }
     }
 }
 
@@ -1114,22 +1145,40 @@ impl StateSpace for ListSpace<'_> {
 /// numbers and lists them (a state's default target first, then its named classes in order),
 /// so both constructions give the same tables (a property test compares them).
 struct Trie {
-    /// Per node, every class leading to it, sorted: one, or a case-insensitive character's
-    /// variants (none for the root).
-    group: Vec<Group>,
-    /// Per node, its first child ([`NONE`] for none); siblings are in class order.
-    first_child: Vec<u32>,
-    /// Per node, its next sibling ([`NONE`] for none).
-    next_sibling: Vec<u32>,
-    /// Per node, the first literal pattern that ends there ([`NONE`] for none).
-    first_end: Vec<u32>,
+    nodes: Vec<Node>,
     /// Per pattern, the next literal pattern ending at the same node, in pattern order.
     next_end: Vec<u32>,
-    /// Per node, the index in `tails` of the prefixes completed on the way to it, itself
-    /// included.
-    tail: Vec<u32>,
     /// The distinct sets of completed prefixes, sorted.
     tails: Vec<Vec<u32>>,
+}
+
+/// A node of a [`Trie`]: one array of them rather than one array per field, so a node is
+/// added by one push and read from one place.
+#[derive(Clone, Copy)]
+struct Node {
+    /// Every class leading to it, sorted: one, or a case-insensitive character's variants
+    /// (none for the root).
+    group: Group,
+    /// Its first child ([`NONE`] for none); siblings are in class order.
+    first_child: u32,
+    /// Its next sibling ([`NONE`] for none).
+    next_sibling: u32,
+    /// The first literal pattern that ends there ([`NONE`] for none).
+    first_end: u32,
+    /// The index in `tails` of the prefixes completed on the way to it, itself included.
+    tail: u32,
+}
+
+impl Node {
+    fn new(group: Group) -> Node {
+        Node {
+            group,
+            first_child: NONE,
+            next_sibling: NONE,
+            first_end: NONE,
+            tail: 0,
+        }
+    }
 }
 
 /// No node, no pattern.
@@ -1164,12 +1213,8 @@ impl Trie {
             .sum::<usize>()
             + 1;
         let mut trie = Trie {
-            group: Vec::with_capacity(size),
-            first_child: Vec::with_capacity(size),
-            next_sibling: Vec::with_capacity(size),
-            first_end: Vec::with_capacity(size),
+            nodes: Vec::with_capacity(size),
             next_end: vec![NONE; patterns.len()],
-            tail: Vec::new(),
             tails: vec![Vec::new()],
         };
         trie.push_node((0, [NONE; 4]))?;
@@ -1187,7 +1232,7 @@ impl Trie {
                 completes.push((node, index));
             } else {
                 // Appended at the end of the node's list, which keeps it in pattern order.
-                let mut slot = trie.first_end.get_mut(node as usize)?;
+                let mut slot = &mut trie.nodes.get_mut(node as usize)?.first_end;
                 while *slot != NONE {
                     let at = *slot as usize;
                     slot = trie.next_end.get_mut(at)?;
@@ -1195,17 +1240,16 @@ impl Trie {
                 *slot = index;
             }
         }
-        trie.tail = vec![0; trie.group.len()];
         if !completes.is_empty() {
             completes.sort_unstable();
             // The completed prefixes of every node, parents before children (a child's index
-            // is above its parent's), each distinct set once.
+            // is above its parent's), each distinct set once: found in place among a few, by
+            // a table past [`FEW`].
             let mut ids: FastMap<Vec<u32>, u32> = FastMap::default();
-            ids.insert(Vec::new(), 0);
             let mut set = Vec::new();
             let mut next = 0usize;
-            for node in 0..trie.group.len() {
-                let mut tail = trie.tail.get(node).copied()?;
+            for node in 0..trie.nodes.len() {
+                let mut tail = trie.nodes.get(node)?.tail;
                 let here = completes
                     .get(next..)?
                     .iter()
@@ -1217,21 +1261,34 @@ impl Trie {
                     set.extend(completes.get(next..next + here)?.iter().map(|&(_, p)| p));
                     set.sort_unstable();
                     next += here;
-                    tail = match ids.get(set.as_slice()) {
-                        Some(&id) => id,
+                    let known = if trie.tails.len() <= FEW {
+                        trie.tails.iter().position(|t| *t == set).map(u32::try_from)
+                    } else {
+                        if ids.is_empty() {
+                            for (id, t) in trie.tails.iter().enumerate() {
+                                ids.insert(t.clone(), u32::try_from(id).ok()?);
+                            }
+                        }
+                        ids.get(set.as_slice()).copied().map(Ok)
+                    };
+                    tail = match known {
+                        Some(id) => id.ok()?,
                         None => {
                             let id = u32::try_from(trie.tails.len()).ok()?;
-                            ids.insert(set.clone(), id);
+                            if !ids.is_empty() {
+                                ids.insert(set.clone(), id);
+                            }
                             trie.tails.push(set.clone());
                             id
                         }
                     };
-                    *trie.tail.get_mut(node)? = tail;
+                    trie.nodes.get_mut(node)?.tail = tail;
                 }
-                let mut child = trie.first_child.get(node).copied()?;
+                let mut child = trie.nodes.get(node)?.first_child;
                 while child != NONE {
-                    *trie.tail.get_mut(child as usize)? = tail;
-                    child = trie.next_sibling.get(child as usize).copied()?;
+                    let at = trie.nodes.get_mut(child as usize)?;
+                    at.tail = tail;
+                    child = at.next_sibling;
                 }
             }
         }
@@ -1239,13 +1296,10 @@ impl Trie {
     }
 
     fn push_node(&mut self, group: Group) -> Option<u32> {
-        let id = u32::try_from(self.group.len())
+        let id = u32::try_from(self.nodes.len())
             .ok()
             .filter(|&id| id != NONE)?;
-        self.group.push(group);
-        self.first_child.push(NONE);
-        self.next_sibling.push(NONE);
-        self.first_end.push(NONE);
+        self.nodes.push(Node::new(group));
         Some(id)
     }
 
@@ -1257,9 +1311,10 @@ impl Trie {
         let class = *classes.first()?;
         let mut before = NONE;
         let mut found = NONE;
-        let mut at = self.first_child.get(node as usize).copied()?;
+        let mut at = self.nodes.get(node as usize)?.first_child;
         while at != NONE {
-            let theirs = group_classes(self.group.get(at as usize)?);
+            let sibling = self.nodes.get(at as usize)?;
+            let theirs = group_classes(&sibling.group);
             if theirs == classes {
                 found = at;
             } else if theirs.iter().any(|c| classes.binary_search(c).is_ok()) {
@@ -1267,22 +1322,27 @@ impl Trie {
             } else if found == NONE && theirs.first().is_some_and(|&c| c < class) {
                 before = at;
             }
-            at = self.next_sibling.get(at as usize).copied()?;
+            at = sibling.next_sibling;
         }
         if found != NONE {
             return Some(found);
         }
-        let at = if before == NONE {
-            self.first_child.get(node as usize).copied()?
-        } else {
-            self.next_sibling.get(before as usize).copied()?
+        let link = if before == NONE { node } else { before };
+        let at = {
+            let n = self.nodes.get(link as usize)?;
+            if before == NONE {
+                n.first_child
+            } else {
+                n.next_sibling
+            }
         };
         let child = self.push_node(*group)?;
-        *self.next_sibling.get_mut(child as usize)? = at;
+        self.nodes.get_mut(child as usize)?.next_sibling = at;
+        let n = self.nodes.get_mut(link as usize)?;
         if before == NONE {
-            *self.first_child.get_mut(node as usize)? = child;
+            n.first_child = child;
         } else {
-            *self.next_sibling.get_mut(before as usize)? = child;
+            n.next_sibling = child;
         }
         Some(child)
     }
@@ -1293,13 +1353,16 @@ impl Trie {
         out.clear();
         let mut grouped = false;
         let mut siblings = 0usize;
-        let mut at = self.first_child.get(node as usize).copied().unwrap_or(NONE);
-        while at != NONE {
-            let classes = self.group.get(at as usize).map_or(&[][..], group_classes);
+        let mut at = self
+            .nodes
+            .get(node as usize)
+            .map_or(NONE, |n| n.first_child);
+        while let Some(child) = self.nodes.get(at as usize) {
+            let classes = group_classes(&child.group);
             grouped |= classes.len() > 1;
             siblings += 1;
             out.extend(classes.iter().map(|&c| (c, at)));
-            at = self.next_sibling.get(at as usize).copied().unwrap_or(NONE);
+            at = child.next_sibling;
         }
         // Siblings are in the order of their first classes; a group's other classes may fall
         // between later siblings (an only child's group is sorted already).
@@ -1310,7 +1373,7 @@ impl Trie {
 
     /// The literal patterns ending at `node`, in pattern order.
     fn ends(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
-        let mut at = self.first_end.get(node as usize).copied().unwrap_or(NONE);
+        let mut at = self.nodes.get(node as usize).map_or(NONE, |n| n.first_end);
         std::iter::from_fn(move || {
             (at != NONE).then(|| {
                 let here = at;
@@ -1323,13 +1386,10 @@ impl Trie {
     /// The state of the word leading to `node`: the node while some pattern is live or ends
     /// there, else the tail of its completed prefixes.
     fn state_of(&self, node: u32) -> TrieState {
-        let at = node as usize;
-        let live = self.first_child.get(at).is_some_and(|&c| c != NONE)
-            || self.first_end.get(at).is_some_and(|&e| e != NONE);
-        if live {
-            TrieState::Node(node)
-        } else {
-            TrieState::Tail(self.tail.get(at).copied().unwrap_or(0))
+        match self.nodes.get(node as usize) {
+            Some(n) if n.first_child == NONE && n.first_end == NONE => TrieState::Tail(n.tail),
+            Some(_) => TrieState::Node(node),
+            None => TrieState::Tail(0),
         }
     }
 
@@ -1346,7 +1406,7 @@ impl Trie {
         limit: usize,
         max_atoms: usize,
     ) -> Result<Built, DomainError> {
-        let nodes = self.group.len();
+        let nodes = self.nodes.len();
         let mut built = Built::with_capacity(nodes + 2);
         let mut signatures = Signatures::new(formulas, max_atoms);
         let mut states: Vec<TrieState> = Vec::with_capacity(nodes + 2);
@@ -1408,7 +1468,10 @@ impl Trie {
                     built.atom_of.push(id);
                 }
                 TrieState::Node(n) => {
-                    let tail = self.tail.get(n as usize).copied().unwrap_or(0);
+                    let (tail, first_end) = self
+                        .nodes
+                        .get(n as usize)
+                        .map_or((0, NONE), |n| (n.tail, n.first_end));
                     let fallback = intern(TrieState::Tail(tail), &mut states)?;
                     built.default.push(fallback);
                     // The children's classes and the forbidden ones, merged in class order (a
@@ -1439,7 +1502,7 @@ impl Trie {
                             built.edges.push((class, target));
                         }
                     }
-                    let id = if self.first_end.get(n as usize).is_some_and(|&e| e != NONE) {
+                    let id = if first_end != NONE {
                         accepted.clear();
                         accepted.extend(self.ends(n));
                         accepted.extend_from_slice(
