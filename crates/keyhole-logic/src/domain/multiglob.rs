@@ -1371,6 +1371,13 @@ impl Trie {
         }
     }
 
+    /// The only child of `node` and its class, when it has one child by one class.
+    fn only_child(&self, node: u32) -> Option<(u32, u32)> {
+        let first = self.nodes.get(node as usize)?.first_child;
+        let child = self.nodes.get(first as usize)?;
+        (child.next_sibling == NONE && child.group.0 == 1).then_some((child.group.1[0], first))
+    }
+
     /// The literal patterns ending at `node`, in pattern order.
     fn ends(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
         let mut at = self.nodes.get(node as usize).map_or(NONE, |n| n.first_end);
@@ -1475,26 +1482,36 @@ impl Trie {
                     let fallback = intern(TrieState::Tail(tail), &mut states)?;
                     built.default.push(fallback);
                     // The children's classes and the forbidden ones, merged in class order (a
-                    // forbidden class leads to the sink).
-                    self.children(n, &mut children);
-                    let mut children = children.iter().copied().peekable();
-                    let mut forbidden = forbidden.iter().copied().peekable();
+                    // forbidden class leads to the sink). Most nodes have one child by one
+                    // class, read without a list.
+                    let only;
+                    let row: &[(u32, u32)] = match self.only_child(n) {
+                        Some(pair) => {
+                            only = [pair];
+                            &only
+                        }
+                        None => {
+                            self.children(n, &mut children);
+                            &children
+                        }
+                    };
+                    let (mut c_at, mut f_at) = (0, 0);
                     loop {
-                        let (class, target) = match (children.peek(), forbidden.peek()) {
+                        let (class, target) = match (row.get(c_at), forbidden.get(f_at)) {
                             (None, None) => break,
                             (Some(&(c, _)), Some(&f)) if f <= c => {
-                                forbidden.next();
+                                f_at += 1;
                                 if f == c {
-                                    children.next();
+                                    c_at += 1;
                                 }
                                 (f, intern(TrieState::Sink, &mut states)?)
                             }
                             (None, Some(&f)) => {
-                                forbidden.next();
+                                f_at += 1;
                                 (f, intern(TrieState::Sink, &mut states)?)
                             }
                             (Some(&(c, child)), _) => {
-                                children.next();
+                                c_at += 1;
                                 (c, intern(self.state_of(child), &mut states)?)
                             }
                         };
