@@ -448,7 +448,7 @@ impl Encoder {
                 .values
                 .iter()
                 .map(|v| SetExpr::Tokens {
-                    tokens: tokens_of(&Glob::parse(&v.value)),
+                    tokens: GlobToken::parse(&v.value),
                     case: Case::Insensitive,
                 })
                 .collect(),
@@ -511,15 +511,19 @@ impl Encoder {
         if value == "*" {
             return Ok(SetExpr::All);
         }
-        let glob = substituted(value, vars, "Resource")?;
-        let mut tokens = tokens_of(&glob);
+        // Most values name no policy variable: tokenized directly.
+        let mut tokens = if needs_substitution(value, vars) {
+            tokens_of(&substituted(value, vars, "Resource")?)
+        } else {
+            GlobToken::parse(value)
+        };
         let colons = |t: &[GlobToken]| t.iter().filter(|t| **t == GlobToken::Char(':')).count();
         if colons(&tokens) < 5 {
             // Short ARNs: identity-side policies pad them with `:*` fields; resource policies
             // only when the pattern has a wildcard (`keyhole_policy` `pad_short_arn`).
             let pad = match self.kind {
                 PolicyKind::Identity => true,
-                PolicyKind::Resource => glob.has_wildcard(),
+                PolicyKind::Resource => tokens.iter().any(|t| !matches!(t, GlobToken::Char(_))),
             };
             if !pad {
                 return Ok(SetExpr::Empty);

@@ -61,20 +61,23 @@ impl GlobToken {
     /// literal (IAM has no escape character).
     #[must_use]
     pub fn parse(pattern: &str) -> Vec<GlobToken> {
-        pattern
-            .chars()
-            .map(|c| match c {
-                '*' => GlobToken::AnyString,
-                '?' => GlobToken::AnyChar,
-                other => GlobToken::Char(other),
-            })
-            .collect()
+        // At most one token per byte: reserved once rather than grown from the iterator's
+        // lower bound (a quarter of that).
+        let mut tokens = Vec::with_capacity(pattern.len());
+        tokens.extend(pattern.chars().map(|c| match c {
+            '*' => GlobToken::AnyString,
+            '?' => GlobToken::AnyChar,
+            other => GlobToken::Char(other),
+        }));
+        tokens
     }
 
     /// Tokens matching exactly `literal` (wildcard characters included, as literals).
     #[must_use]
     pub fn literal(literal: &str) -> Vec<GlobToken> {
-        literal.chars().map(GlobToken::Char).collect()
+        let mut tokens = Vec::with_capacity(literal.len());
+        tokens.extend(literal.chars().map(GlobToken::Char));
+        tokens
     }
 }
 
