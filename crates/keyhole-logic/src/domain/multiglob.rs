@@ -1136,7 +1136,13 @@ impl StateSpace for ListSpace<'_> {
 /// state that loops on every class and is shared by every word with the same completed
 /// prefixes (no completed prefix: the dead state). Most condition keys, actions and resources
 /// are split by such patterns (`StringEquals`, `s3:Get*`, `arn:aws:s3:::b/*`); the principal's
-/// shapes have inner wildcards and take the subset construction. A character compared ignoring
+/// shapes have inner wildcards and take the subset construction.
+///
+/// An ARN pattern's field may also be a wildcard that ends the field (`arn:aws:ec2:*:*:volume/*`,
+/// an EC2 policy's usual resource): it reads any run without `:`, so the node where it starts
+/// is one state that loops on every other class and leaves by its `:`, the node's only child.
+/// That holds when every pattern through the node takes the wildcard there and none ends
+/// there ([`Node::run`]); otherwise the patterns take the subset construction. A character compared ignoring
 /// case (an action's) leads to its node by each of its variants' classes; patterns whose
 /// characters would share some of those classes but not all (a case-sensitive `A` beside a
 /// case-insensitive `a`) take the subset construction.
@@ -1167,6 +1173,18 @@ struct Node {
     first_end: u32,
     /// The index in `tails` of the prefixes completed on the way to it, itself included.
     tail: u32,
+    /// Whether the patterns through it take an ARN field's wildcard here ([`Run::Yes`]: the
+    /// node loops on every class but `:`) or not ([`Run::No`]); [`Run::Unset`] until one
+    /// passes.
+    run: Run,
+}
+
+/// Whether a trie node is an ARN field's wildcard (see [`Node::run`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Unset,
+    Yes,
+    No,
 }
 
 impl Node {
@@ -1177,6 +1195,7 @@ impl Node {
             next_sibling: NONE,
             first_end: NONE,
             tail: 0,
+            run: Run::Unset,
         }
     }
 }
@@ -1186,6 +1205,9 @@ const NONE: u32 = u32::MAX;
 
 /// The classes one character of a literal takes, sorted: `(count, classes)`.
 type Group = (u8, [u32; 4]);
+
+/// Not a character: the wildcard of an ARN field before its `:` ([`literal_classes`]).
+const FIELD_RUN: Group = (0, [0; 4]);
 
 fn group_classes(group: &Group) -> &[u32] {
     group.1.get(..usize::from(group.0)).unwrap_or(&[])
@@ -1225,9 +1247,23 @@ impl Trie {
             let index = u32::try_from(index).ok()?;
             let prefix = literal_classes(alphabet, pattern, &mut groups)?;
             let mut node = 0u32;
+            // Whether the pattern took a field's wildcard at `node`.
+            let mut ran = false;
             for group in &groups {
-                node = trie.child(node, group)?;
+                if *group == FIELD_RUN {
+                    trie.mark(node, Run::Yes)?;
+                    ran = true;
+                } else {
+                    if !ran {
+                        trie.mark(node, Run::No)?;
+                    }
+                    ran = false;
+                    node = trie.child(node, group)?;
+                }
             }
+            // A pattern that ends at a node (or completes a prefix there) reads no wildcard
+            // there.
+            trie.mark(node, Run::No)?;
             if prefix {
                 completes.push((node, index));
             } else {
@@ -1293,6 +1329,16 @@ impl Trie {
             }
         }
         Some(trie)
+    }
+
+    /// Records whether the patterns through `node` take a field's wildcard there; `None` when
+    /// they disagree (the subset construction then reads both).
+    fn mark(&mut self, node: u32, run: Run) -> Option<()> {
+        let at = self.nodes.get_mut(node as usize)?;
+        if at.run == Run::Unset {
+            at.run = run;
+        }
+        (at.run == run).then_some(())
     }
 
     fn push_node(&mut self, group: Group) -> Option<u32> {
@@ -1475,11 +1521,17 @@ impl Trie {
                     built.atom_of.push(id);
                 }
                 TrieState::Node(n) => {
-                    let (tail, first_end) = self
+                    let (tail, first_end, run) = self
                         .nodes
                         .get(n as usize)
-                        .map_or((0, NONE), |n| (n.tail, n.first_end));
-                    let fallback = intern(TrieState::Tail(tail), &mut states)?;
+                        .map_or((0, NONE, Run::No), |n| (n.tail, n.first_end, n.run));
+                    // A field's wildcard takes every class but its `:` (the node's only
+                    // child) and the forbidden ones: they stay here.
+                    let fallback = if run == Run::Yes {
+                        position(at)?
+                    } else {
+                        intern(TrieState::Tail(tail), &mut states)?
+                    };
                     built.default.push(fallback);
                     // The children's classes and the forbidden ones, merged in class order (a
                     // forbidden class leads to the sink). Most nodes have one child by one
@@ -1541,8 +1593,9 @@ impl Trie {
 }
 
 /// The classes of each character of a literal pattern, or of a literal followed by one
-/// trailing `*` (then `true`), into `out`; `None` for any other pattern, a character none of
-/// whose variants is listed, or one with more than four variants.
+/// trailing `*` (then `true`), into `out`; for an ARN pattern also [`FIELD_RUN`] for each
+/// field's `*` that ends its field (`arn:aws:ec2:*:*:instance/*`). `None` for any other
+/// pattern, a character none of whose variants is listed, or one with more than four variants.
 fn literal_classes(alphabet: &Alphabet, pattern: &Pattern, out: &mut Vec<Group>) -> Option<bool> {
     out.clear();
     match pattern {
@@ -1570,7 +1623,31 @@ fn literal_classes(alphabet: &Alphabet, pattern: &Pattern, out: &mut Vec<Group>)
             }
             Some(false)
         }
-        Pattern::Arn(_) => None,
+        Pattern::Arn(tokens) => {
+            // Five fields and the resource. A field's `*` reads any run without `:` and must
+            // end the field (then the `:` leaves it, one way); the resource's only at the end.
+            let mut separators = 0;
+            let mut prefix = false;
+            for (i, token) in tokens.iter().enumerate() {
+                match *token {
+                    GlobToken::Char(c) => {
+                        separators += usize::from(c == ':');
+                        out.push((1, [class_id(alphabet, c).ok()?, NONE, NONE, NONE]));
+                    }
+                    GlobToken::AnyString
+                        if separators < 5 && tokens.get(i + 1) == Some(&GlobToken::Char(':')) =>
+                    {
+                        out.push(FIELD_RUN);
+                    }
+                    GlobToken::AnyString if separators >= 5 && i + 1 == tokens.len() => {
+                        prefix = true;
+                    }
+                    GlobToken::AnyString | GlobToken::AnyChar => return None,
+                }
+            }
+            // Fewer fields: the pattern matches nothing (the subset construction says so).
+            (separators >= 5).then_some(prefix)
+        }
     }
 }
 
@@ -2791,6 +2868,64 @@ mod tests {
             })
     }
 
+    /// The trie's tables for `patterns` (every one a set of its own), or `None` when it declines
+    /// them; when taken, checked equal to the subset construction's.
+    fn trie_tables(patterns: &[Pattern]) -> Option<Built> {
+        let mut b = Alphabet::builder();
+        b.chars([':', '*', '?', 'a', 'b', 'A', 'B', '1']);
+        let alpha = b.build();
+        let formulas: Vec<Formula> = (0..patterns.len()).map(Formula::Pattern).collect();
+        let forbidden = forbidden_classes(&alpha, &['*', '?']).unwrap();
+        let trie = Trie::of(&alpha, patterns)?;
+        let tables = trie.automaton(&formulas, &forbidden, 1000, 100).unwrap();
+        let subsets =
+            subset_construction(&alpha, patterns, &formulas, &['*', '?'], 1000, 100).unwrap();
+        assert_eq!(tables, subsets, "{patterns:?}");
+        Some(tables)
+    }
+
+    #[test]
+    fn field_wildcards_take_the_trie_where_the_patterns_agree() {
+        let arn = |text: &str| Pattern::wildcard(text, true);
+        // An EC2 policy's resources: the region's and account's wildcards, one loop state each.
+        assert!(trie_tables(&[arn("a:b:*:*:a:b*"), arn("a:b:*:*:b:*")]).is_some());
+        assert!(trie_tables(&[arn("a:b:a1*:*:*:a")]).is_some());
+        // Declined: a pattern ends where another's wildcard starts, two disagree on a field, a
+        // wildcard does not end its field, a resource's is not last, fewer than five fields.
+        let literal = Pattern::wildcard("a:b", false);
+        assert!(trie_tables(&[literal, arn("a:b*:a:a:a:a")]).is_none());
+        assert!(trie_tables(&[arn("a:*:a:a:a:a"), arn("a:b:a:a:a:a")]).is_none());
+        assert!(trie_tables(&[arn("a:b:a:*b:a:a")]).is_none());
+        assert!(trie_tables(&[arn("a:b:*:a:a:*a")]).is_none());
+        assert!(trie_tables(&[arn("a:*:a:a")]).is_none());
+    }
+
+    /// ARN patterns over a few field values, wildcards among them (`*` ending a field, inside
+    /// one, alone, or in the resource), sometimes short of five fields.
+    fn arn_pattern_strategy() -> impl Strategy<Value = Pattern> {
+        let field = prop_oneof![
+            Just(""),
+            Just("a"),
+            Just("ab"),
+            Just("*"),
+            Just("a*"),
+            Just("*a"),
+            Just("?"),
+        ];
+        (proptest::collection::vec(field, 4..7), 0u8..4).prop_map(|(fields, resource)| {
+            let resource = match resource {
+                0 => "",
+                1 => "b",
+                2 => "b*",
+                _ => "*",
+            };
+            Pattern::Arn(GlobToken::parse(&format!(
+                "{}:{resource}",
+                fields.join(":")
+            )))
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
 
@@ -2800,7 +2935,10 @@ mod tests {
         /// under small state and atom budgets.
         #[test]
         fn the_trie_makes_the_subset_construction(
-            patterns in proptest::collection::vec(trie_pattern_strategy(), 0..6),
+            patterns in proptest::collection::vec(
+                prop_oneof![3 => trie_pattern_strategy(), 1 => arn_pattern_strategy()],
+                0..6,
+            ),
             forbid in any::<bool>(),
             states in 1usize..40,
             max_atoms in 1usize..6,
@@ -2819,10 +2957,26 @@ mod tests {
             // Literals and prefixes are always taken when they all follow one case rule (here
             // every variant of a letter is listed); mixed, when no character of one rule
             // meets a variant of it under the other at the same place.
+            // An ARN pattern alone is taken when each field's `*` ends its field and the
+            // resource's is last (with others, when they agree on where the wildcards are).
+            let arn_eligible = |tokens: &[GlobToken]| {
+                let mut separators = 0;
+                tokens.iter().enumerate().all(|(i, t)| match t {
+                    GlobToken::Char(c) => {
+                        separators += usize::from(*c == ':');
+                        true
+                    }
+                    GlobToken::AnyChar => false,
+                    GlobToken::AnyString if separators < 5 => {
+                        tokens.get(i + 1) == Some(&GlobToken::Char(':'))
+                    }
+                    GlobToken::AnyString => i + 1 == tokens.len(),
+                }) && separators >= 5
+            };
             let literal = |p: &Pattern| match p {
                 Pattern::Glob { tokens, .. } => !tokens.contains(&GlobToken::AnyChar),
                 Pattern::AsciiFold(_) => true,
-                Pattern::Arn(_) => false,
+                Pattern::Arn(tokens) => patterns.len() == 1 && arn_eligible(tokens),
             };
             let sensitive = |p: &Pattern| matches!(p, Pattern::Glob { case: Case::Sensitive, .. });
             let eligible = patterns.iter().all(literal)
