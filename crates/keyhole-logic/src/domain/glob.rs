@@ -347,26 +347,38 @@ impl AlphabetBuilder {
             Vec::with_capacity(listed_ascii.count_ones() as usize + self.chars.len());
         chars.extend(ascii_bits(listed_ascii).map(char::from));
         let ascii = chars.len();
-        chars.extend_from_slice(&self.chars);
-        if let Some(others) = chars.get_mut(ascii..) {
-            others.sort_unstable();
+        if !self.chars.is_empty() {
+            chars.extend_from_slice(&self.chars);
+            if let Some(others) = chars.get_mut(ascii..) {
+                others.sort_unstable();
+            }
+            chars.dedup();
         }
-        chars.dedup();
-        let other = ('a'..='z')
-            .chain('0'..='9')
-            .chain('A'..='Z')
-            .chain((0x21..=u32::from(char::MAX)).filter_map(char::from_u32))
-            .find(|c| chars.binary_search(c).is_err());
+        // The first unlisted of `a`-`z`, `0`-`9`, `A`-`Z`, read off the bitmap; past them,
+        // the first unlisted character.
+        let unlisted = |range: std::ops::RangeInclusive<u8>| {
+            range
+                .clone()
+                .find(|&b| listed_ascii & (1u128 << b) == 0)
+                .map(char::from)
+        };
+        let other = unlisted(b'a'..=b'z')
+            .or_else(|| unlisted(b'0'..=b'9'))
+            .or_else(|| unlisted(b'A'..=b'Z'))
+            .or_else(|| {
+                (0x21..=u32::from(char::MAX))
+                    .filter_map(char::from_u32)
+                    .find(|c| chars.binary_search(c).is_err())
+            });
         // Classes by (niceness, character) of their representatives, all distinct: for each
         // niceness level, the listed characters of that level in order, with the other class's
-        // representative in its place among them. The ASCII levels are read off the bitmap
-        // (a listed ASCII character's class is the number of listed ASCII characters below
-        // it, read from the table); every non-ASCII character is of the last level.
+        // representative in its place among them. The ASCII levels are read off the bitmap;
+        // every non-ASCII character is of the last level.
         let other_class = chars.len();
-        // Unlisted ASCII characters are in the other class.
+        // Unlisted ASCII characters are in the other class; a listed one's class is its index.
         let mut ascii_classes = [u32::try_from(other_class).unwrap_or(u32::MAX); 128];
-        for (class, b) in ascii_bits(listed_ascii).enumerate() {
-            if let Some(slot) = ascii_classes.get_mut(usize::from(b)) {
+        for (class, &c) in chars.iter().take(ascii).enumerate() {
+            if let Some(slot) = ascii_classes.get_mut(c as usize) {
                 *slot = u32::try_from(class).unwrap_or(u32::MAX);
             }
         }
