@@ -19,6 +19,8 @@ pub(crate) const TRUE: NodeId = 1;
 enum Op {
     And,
     Or,
+    /// The first and not the second.
+    AndNot,
 }
 
 /// A decision diagram under construction.
@@ -190,6 +192,12 @@ impl Mdd {
         self.apply(Op::And, a, b)
     }
 
+    /// `a` and not `b`, without building the negation of `b` where `a` is false (a policy's
+    /// requests minus another's: most of the other is outside the first).
+    pub(crate) fn and_not(&mut self, a: NodeId, b: NodeId) -> Result<NodeId, Budget> {
+        self.apply(Op::AndNot, a, b)
+    }
+
     /// Disjunction.
     pub(crate) fn or(&mut self, a: NodeId, b: NodeId) -> Result<NodeId, Budget> {
         self.apply(Op::Or, a, b)
@@ -201,10 +209,18 @@ impl Mdd {
             (Op::And, TRUE, x) | (Op::And, x, TRUE) => return Ok(x),
             (Op::Or, TRUE, _) | (Op::Or, _, TRUE) => return Ok(TRUE),
             (Op::Or, FALSE, x) | (Op::Or, x, FALSE) => return Ok(x),
+            (Op::AndNot, FALSE, _) | (Op::AndNot, _, TRUE) => return Ok(FALSE),
+            (Op::AndNot, x, FALSE) => return Ok(x),
+            (Op::AndNot, TRUE, x) => return self.not(x),
+            (Op::AndNot, _, _) if a == b => return Ok(FALSE),
             _ if a == b => return Ok(a),
             _ => {}
         }
-        let key = (op, a.min(b), a.max(b));
+        // And and Or are symmetric: one entry for both orders.
+        let key = match op {
+            Op::AndNot => (op, a, b),
+            Op::And | Op::Or => (op, a.min(b), a.max(b)),
+        };
         if let Some(&r) = self.apply_memo.get(&key) {
             return Ok(r);
         }
@@ -346,6 +362,8 @@ mod tests {
         for _ in 0..2_000 {
             let (a, b) = (nodes[next(nodes.len())], nodes[next(nodes.len())]);
             let both = mdd.and(a, b).unwrap();
+            let not_b = mdd.not(b).unwrap();
+            assert_eq!(mdd.and_not(a, b).unwrap(), mdd.and(a, not_b).unwrap());
             let meets = mdd.meets(a, b);
             assert_eq!(meets, both != FALSE, "{a} {b}");
             outcomes[usize::from(meets)] += 1;

@@ -504,8 +504,18 @@ impl Compiled {
             Formula::And(parts) => {
                 let mut acc = TRUE;
                 for part in parts {
-                    let p = self.diagram(mdd, part)?;
-                    acc = mdd.and(acc, p)?;
+                    // A negated part is subtracted: its negation is built only where the parts
+                    // before it hold.
+                    acc = match part {
+                        Formula::Not(inner) if acc != TRUE => {
+                            let p = self.diagram(mdd, inner)?;
+                            mdd.and_not(acc, p)?
+                        }
+                        _ => {
+                            let p = self.diagram(mdd, part)?;
+                            mdd.and(acc, p)?
+                        }
+                    };
                     if acc == FALSE {
                         break;
                     }
