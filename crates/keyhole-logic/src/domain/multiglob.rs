@@ -2267,12 +2267,9 @@ impl StringAtoms {
                     frontier = next & !found;
                     found |= next;
                 }
-                while found != 0 {
-                    let state = found.trailing_zeros() as usize;
-                    found &= found - 1;
-                    if let Some(slot) = live.get_mut(state) {
-                        *slot = true;
-                    }
+                for slot in &mut live {
+                    *slot = found & 1 != 0;
+                    found >>= 1;
                 }
             }
             Predecessors::Lists(starts, preds) => {
@@ -2312,12 +2309,19 @@ impl StringAtoms {
         };
         if masks && states <= 128 {
             let mut masks = vec![0u128; states];
-            for state in 0..states {
-                for t in targets(state) {
+            // Row by row: each state's bit made once, then set at each of its targets.
+            let mut bit = 1u128;
+            for (state, &default) in self.default.iter().enumerate() {
+                let from = u32::try_from(state).unwrap_or(u32::MAX);
+                if let Some(mask) = masks.get_mut(default as usize) {
+                    *mask |= bit;
+                }
+                for &(_, t) in self.edges_of(from) {
                     if let Some(mask) = masks.get_mut(t as usize) {
-                        *mask |= 1u128 << state;
+                        *mask |= bit;
                     }
                 }
+                bit <<= 1;
             }
             return Predecessors::Masks(masks);
         }
