@@ -46,7 +46,7 @@ pub enum Case {
 ///
 /// Patterns with policy variables such as `${*}` (a literal `*`) are expressed as tokens by the
 /// layer that resolves the variables; plain patterns come from [`GlobToken::parse`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GlobToken {
     /// A literal character.
     Char(char),
@@ -56,7 +56,36 @@ pub enum GlobToken {
     AnyString,
 }
 
+/// A token hashes as one 32-bit code (a character's code point, or a code above every
+/// character for a wildcard), and a list of tokens two codes to a word: the split caches hash
+/// whole patterns, and each word the hasher takes waits on the one before.
+impl std::hash::Hash for GlobToken {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u32(self.code());
+    }
+
+    fn hash_slice<H: std::hash::Hasher>(data: &[Self], state: &mut H) {
+        let mut pairs = data.chunks_exact(2);
+        for pair in &mut pairs {
+            if let [a, b] = pair {
+                state.write_u64(u64::from(a.code()) | (u64::from(b.code()) << 32));
+            }
+        }
+        for t in pairs.remainder() {
+            state.write_u32(t.code());
+        }
+    }
+}
+
 impl GlobToken {
+    fn code(self) -> u32 {
+        match self {
+            GlobToken::Char(c) => u32::from(c),
+            GlobToken::AnyChar => 0x11_0000,
+            GlobToken::AnyString => 0x11_0001,
+        }
+    }
+
     /// Splits an IAM wildcard pattern into tokens: `*` and `?` are wildcards, everything else is
     /// literal (IAM has no escape character).
     #[must_use]
