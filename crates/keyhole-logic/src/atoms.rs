@@ -721,7 +721,7 @@ fn split_strings(
         _ => &[],
     };
     let preferred = preferred_patterns(shape);
-    let words = StringAtoms::new(
+    let mut words = StringAtoms::new(
         &alphabet, &patterns, &formulas, forbidden, &preferred, max_atoms,
     )
     .map_err(|e| match e {
@@ -730,16 +730,12 @@ fn split_strings(
         }
         other => budget(other),
     })?;
+    let inside = words.take_inside();
     let words = Arc::new(words);
     let regions = (0..words.atom_count())
         .map(|i| Region::Str(Arc::clone(&words), i))
         .collect();
-    Ok(assemble(
-        shape,
-        regions,
-        words.inside().to_vec(),
-        (0..exprs.len()).collect(),
-    ))
+    Ok(assemble(shape, regions, inside, (0..exprs.len()).collect()))
 }
 
 /// A string set expression as a formula over patterns (added to `patterns`, each once).

@@ -1784,7 +1784,8 @@ pub(crate) struct StringAtoms {
     default: Vec<u32>,
     /// Per state, its atom; [`OUTSIDE`] for strings outside the variable's universe.
     atom_of: Vec<u32>,
-    /// Per atom, per set: whether the atom lies inside the set.
+    /// Per atom, per set: whether the atom lies inside the set (until the split that keeps
+    /// them takes them, [`StringAtoms::take_inside`]).
     inside: Vec<Vec<bool>>,
     /// Witness preferences, most preferred first.
     preferred: Arc<[Pattern]>,
@@ -1974,12 +1975,19 @@ impl StringAtoms {
 
     /// The number of atoms.
     pub(crate) fn atom_count(&self) -> usize {
-        self.inside.len()
+        self.live.len()
     }
 
-    /// Per atom, per set: whether the atom lies inside the set.
+    /// Per atom, per set: whether the atom lies inside the set (empty once taken).
+    #[cfg(test)]
     pub(crate) fn inside(&self) -> &[Vec<bool>] {
         &self.inside
+    }
+
+    /// Per atom, per set: whether the atom lies inside the set, moved out for the caller to
+    /// keep (no copy; the automaton never reads them).
+    pub(crate) fn take_inside(&mut self) -> Vec<Vec<bool>> {
+        std::mem::take(&mut self.inside)
     }
 
     /// The size of the automaton (states plus explicit transitions), for cache budgets.
