@@ -1353,6 +1353,15 @@ impl Trie {
     /// `None` when a sibling's group shares some classes with it but not all (a
     /// case-sensitive `A` and a case-insensitive `a`: no trie reads both).
     fn child(&mut self, node: u32, group: &Group) -> Option<u32> {
+        if group.0 == 0 {
+            return None;
+        }
+        // A node without children (every node of a single pattern) takes the new one first.
+        if self.nodes.get(node as usize)?.first_child == NONE {
+            let child = self.push_node(*group)?;
+            self.nodes.get_mut(node as usize)?.first_child = child;
+            return Some(child);
+        }
         let classes = group_classes(group);
         let class = *classes.first()?;
         let mut before = NONE;
