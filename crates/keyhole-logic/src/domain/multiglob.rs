@@ -1242,7 +1242,7 @@ impl Trie {
         trie.push_node((0, [NONE; 4]))?;
         // The prefixes completing at a node: `(node, pattern)`, in pattern order.
         let mut completes: Vec<(u32, u32)> = Vec::new();
-        let mut groups = Vec::new();
+        let mut groups = Vec::with_capacity(size);
         for (index, pattern) in patterns.iter().enumerate() {
             let index = u32::try_from(index).ok()?;
             let prefix = literal_classes(alphabet, pattern, &mut groups)?;
