@@ -90,20 +90,32 @@ impl GlobToken {
     /// literal (IAM has no escape character).
     #[must_use]
     pub fn parse(pattern: &str) -> Vec<GlobToken> {
-        // At most one token per byte: reserved once rather than grown from the iterator's
-        // lower bound (a quarter of that).
-        let mut tokens = Vec::with_capacity(pattern.len());
-        tokens.extend(pattern.chars().map(|c| match c {
+        let token = |c: char| match c {
             '*' => GlobToken::AnyString,
             '?' => GlobToken::AnyChar,
             other => GlobToken::Char(other),
-        }));
+        };
+        // ASCII text (nearly every policy's) read byte by byte: no decoding, and an exact
+        // length, so the tokens are written without a capacity check each.
+        if pattern.is_ascii() {
+            return pattern.bytes().map(|b| token(char::from(b))).collect();
+        }
+        // At most one token per byte: reserved once rather than grown from the iterator's
+        // lower bound (a quarter of that).
+        let mut tokens = Vec::with_capacity(pattern.len());
+        tokens.extend(pattern.chars().map(token));
         tokens
     }
 
     /// Tokens matching exactly `literal` (wildcard characters included, as literals).
     #[must_use]
     pub fn literal(literal: &str) -> Vec<GlobToken> {
+        if literal.is_ascii() {
+            return literal
+                .bytes()
+                .map(|b| GlobToken::Char(char::from(b)))
+                .collect();
+        }
         let mut tokens = Vec::with_capacity(literal.len());
         tokens.extend(literal.chars().map(GlobToken::Char));
         tokens
