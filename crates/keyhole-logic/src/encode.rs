@@ -856,8 +856,14 @@ fn value_region(
     let mut sets = Vec::new();
     let mut resolved = true;
     for value in values {
-        let glob = substituted(value, vars, key)?;
-        match policy_value_set(op.base, &glob)? {
+        // A value without policy variables is read as written; one with them, once they are
+        // substituted.
+        let set = if needs_substitution(value, vars) {
+            policy_value_set(op.base, &substituted(value, vars, key)?)?
+        } else {
+            policy_value_set(op.base, &Plain(value))?
+        };
+        match set {
             Some(set) => sets.push(set),
             None => resolved = false,
         }
@@ -974,13 +980,57 @@ fn tokens_of(glob: &Glob) -> Vec<GlobToken> {
         .collect()
 }
 
+/// A condition value as the operators read it: its text as written (`*` and `?` as
+/// characters), its pattern tokens, and its text when it has no wildcard.
+trait PolicyText {
+    fn text(&self) -> std::borrow::Cow<'_, str>;
+    fn tokens(&self) -> Vec<GlobToken>;
+    fn literal(&self) -> Option<std::borrow::Cow<'_, str>>;
+    /// Whether it has the six fields of an ARN (five `:`).
+    fn has_arn_segments(&self) -> bool;
+}
+
+/// A value with its policy variables substituted.
+impl PolicyText for Glob {
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(Glob::text(self))
+    }
+    fn tokens(&self) -> Vec<GlobToken> {
+        tokens_of(self)
+    }
+    fn literal(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.as_literal().map(std::borrow::Cow::Owned)
+    }
+    fn has_arn_segments(&self) -> bool {
+        self.arn_segments().is_some()
+    }
+}
+
+/// A value without policy variables: its text is the value, read without building a pattern.
+struct Plain<'a>(&'a str);
+
+impl PolicyText for Plain<'_> {
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.0)
+    }
+    fn tokens(&self) -> Vec<GlobToken> {
+        GlobToken::parse(self.0)
+    }
+    fn literal(&self) -> Option<std::borrow::Cow<'_, str>> {
+        (!self.0.contains(['*', '?'])).then_some(std::borrow::Cow::Borrowed(self.0))
+    }
+    fn has_arn_segments(&self) -> bool {
+        self.0.matches(':').nth(4).is_some()
+    }
+}
+
 /// The request values that satisfy the *positive* form of `op` against one policy value
 /// (`keyhole_policy::condition::value_matches`); `None` when the policy value is not of the
 /// operator's type (which makes the negated operator fail).
-fn policy_value_set(op: BaseOperator, policy: &Glob) -> Result<Option<SetExpr>, Reason> {
+fn policy_value_set(op: BaseOperator, policy: &impl PolicyText) -> Result<Option<SetExpr>, Reason> {
     use BaseOperator as B;
     // Only the typed operators read a wildcard-free value: built for them alone.
-    let literal = || policy.as_literal();
+    let literal = || policy.literal();
     let positive = op.positive();
     Ok(match positive {
         // The `…Equals` operators compare the value as written: `*` and `?` are characters.
@@ -998,12 +1048,12 @@ fn policy_value_set(op: BaseOperator, policy: &Glob) -> Result<Option<SetExpr>, 
             })
         }
         B::StringLike => Some(SetExpr::Tokens {
-            tokens: tokens_of(policy),
+            tokens: policy.tokens(),
             case: Case::Sensitive,
         }),
         B::ArnEquals | B::ArnLike => policy
-            .arn_segments()
-            .map(|_| SetExpr::ArnTokens(tokens_of(policy))),
+            .has_arn_segments()
+            .then(|| SetExpr::ArnTokens(policy.tokens())),
         B::Bool => literal()
             .as_deref()
             .and_then(parse_bool)
