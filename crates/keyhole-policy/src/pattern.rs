@@ -50,6 +50,27 @@ pub fn wildcard_match(pattern: &str, value: &str, case: Case) -> bool {
 /// the pattern has fewer than six segments (the caller then pads it as the element requires).
 #[must_use]
 pub fn wildcard_match_arn(pattern: &str, value: &str) -> Option<bool> {
+    // Five literal fields (most resources: `arn:aws:s3:::b/*`): the value's five fields are
+    // equal to them exactly when the value starts with them, colons included; then only
+    // the resource field is matched.
+    let mut colons = 0;
+    for (at, &byte) in pattern.as_bytes().iter().enumerate() {
+        match byte {
+            b'*' | b'?' => break,
+            b':' => {
+                colons += 1;
+                if colons == 5 {
+                    let (fields, resource) = pattern.split_at(at + 1);
+                    return Some(
+                        value
+                            .strip_prefix(fields)
+                            .is_some_and(|rest| wildcard_match(resource, rest, Case::Sensitive)),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
     // `Glob::parse` makes every `:` a literal token, so its segments are the text's.
     let pattern = crate::arn::split_arn(pattern)?;
     let Some(value) = crate::arn::split_arn(value) else {
@@ -488,6 +509,40 @@ mod in_place_tests {
             }
             let compiled = glob.arn_segments().map(|_| glob.matches_arn(&value));
             prop_assert_eq!(wildcard_match_arn(&pattern, &value), compiled);
+        }
+
+        /// The same for patterns whose five fields are literal (matched as a prefix), against
+        /// values with those fields or one changed, and any resource.
+        #[test]
+        fn literal_arn_fields_match_as_their_segments(
+            fields in proptest::collection::vec("[aAb\u{e9}]{0,3}", 5),
+            resource in text(),
+            changed in 0usize..6,
+            value_resource in text(),
+            derived in 0u8..3,
+        ) {
+            let pattern = format!("{}:{resource}", fields.join(":"));
+            let mut value_fields = fields.clone();
+            if let Some(field) = value_fields.get_mut(changed) {
+                field.push('b');
+            }
+            // The value's resource: any text, the pattern's with its wildcards filled in, or
+            // that with its letters' case swapped (which the match must tell apart).
+            let filled: String = resource.replace('*', "").replace('?', "a");
+            let value_resource = match derived {
+                0 => value_resource,
+                1 => filled,
+                _ => filled
+                    .chars()
+                    .map(|c| if c.is_lowercase() { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                    .collect(),
+            };
+            let value = format!("{}:{value_resource}", value_fields.join(":"));
+            let glob = Glob::parse(&pattern);
+            for value in [&value, &pattern] {
+                let compiled = glob.arn_segments().map(|_| glob.matches_arn(value));
+                prop_assert_eq!(wildcard_match_arn(&pattern, value), compiled);
+            }
         }
     }
 }
