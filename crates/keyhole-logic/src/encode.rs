@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 
 use keyhole_policy::condition::{BaseOperator, ConditionOperator, OperatorFamily, SetQualifier};
 use keyhole_policy::pattern::{Glob, Token};
-use keyhole_policy::request::RequestPrincipal;
+use keyhole_policy::request::{RequestPrincipal, lowercase_key};
 use keyhole_policy::value::{IpRange, parse_bool, parse_date};
 use keyhole_policy::variables::{Substituted, VariableValue, needs_substitution, substitute};
 use keyhole_policy::{Effect, Policy, Principal, PrincipalElement, PrincipalType, Statement};
@@ -671,7 +671,7 @@ impl Encoder {
 
     /// Fixes (or checks) the type a condition key is read as.
     fn key_type(&mut self, key: &str, ty: KeyType) -> Result<(), Reason> {
-        let lower = key.to_lowercase();
+        let lower = lowercase_key(key);
         match self.keys.get_mut(&lower) {
             None => {
                 self.keys.insert(lower, (ty, key.to_owned()));
@@ -704,7 +704,7 @@ impl Encoder {
             self.reads_kms_caller_account |= key.eq_ignore_ascii_case(KMS_CALLER_ACCOUNT);
             return self.linked_entry(linked, op, key, values, vars);
         }
-        let var = Var::Key(key.to_lowercase());
+        let var = Var::Key(lowercase_key(key));
         if op.base == BaseOperator::Null {
             self.key_type(key, KeyType::Presence)?;
             let when_present = values.iter().any(|v| parse_bool(v) == Some(false));

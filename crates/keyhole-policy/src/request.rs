@@ -80,6 +80,18 @@ pub struct Context {
     entries: BTreeMap<String, (String, ContextValue)>,
 }
 
+/// A condition key's spelling for comparing keys, which AWS compares ignoring case: its
+/// lowercase. An ASCII key (every AWS key) is lowered byte by byte; `str::to_lowercase`
+/// reads its last few characters through the Unicode tables.
+#[must_use]
+pub fn lowercase_key(key: &str) -> String {
+    if key.is_ascii() {
+        key.to_ascii_lowercase()
+    } else {
+        key.to_lowercase()
+    }
+}
+
 impl Context {
     /// An empty context.
     #[must_use]
@@ -90,13 +102,13 @@ impl Context {
     /// Sets a key (replacing any value under the same key in any letter case).
     pub fn insert(&mut self, key: &str, value: ContextValue) {
         self.entries
-            .insert(key.to_lowercase(), (key.to_owned(), value));
+            .insert(lowercase_key(key), (key.to_owned(), value));
     }
 
     /// The value of a key.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.entries.get(&key.to_lowercase()).map(|(_, v)| v)
+        self.entries.get(&lowercase_key(key)).map(|(_, v)| v)
     }
 
     /// The keys as first written, with their values, sorted by lowercase key.
