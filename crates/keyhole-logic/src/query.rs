@@ -741,7 +741,9 @@ fn catalog_action_in(words: &StringAtoms, atom: usize) -> Option<String> {
             // The names are sorted, so each shares a prefix with the one before: keep the
             // states after each character of the previous name and resume after the common
             // prefix (a walk of the names' trie).
-            let mut states = vec![words.run(0, &format!("{}:", service.prefix()))];
+            // Room for a long name's states: the list is kept, not grown, name after name.
+            let mut states = Vec::with_capacity(64);
+            states.push(words.run(0, &format!("{}:", service.prefix())));
             let mut previous = "";
             let actions = service.actions();
             let mut i = 0;
@@ -772,15 +774,18 @@ fn catalog_action_in(words: &StringAtoms, atom: usize) -> Option<String> {
                 }
                 states.truncate(common + 1);
                 let mut state = states.last().copied().unwrap_or(0);
+                // Whether the whole name was read (no character left the atom's reach).
+                let mut read = true;
                 for c in name.chars().skip(common) {
                     if !words.can_reach(state, atom) {
+                        read = false;
                         break;
                     }
                     state = words.run_char(state, c);
                     states.push(state);
                 }
                 previous = name;
-                if states.len() == name.chars().count() + 1 && words.atom_at(state) == Some(atom) {
+                if read && words.atom_at(state) == Some(atom) {
                     return Some(format!("{}:{}", service.prefix(), name));
                 }
                 i += 1;
