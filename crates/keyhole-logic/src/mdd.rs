@@ -70,7 +70,7 @@ impl Mdd {
             kids: Vec::with_capacity(NODES * 3),
             next,
             unique: FastMap::with_capacity_and_hasher(NODES, Default::default()),
-            apply_memo: FastMap::default(),
+            apply_memo: FastMap::with_capacity_and_hasher(NODES, Default::default()),
             not_memo: FastMap::default(),
             meet_memo: FastMap::default(),
             stack: Vec::with_capacity(NODES),
