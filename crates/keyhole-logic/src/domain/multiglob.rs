@@ -712,12 +712,13 @@ struct Built {
 }
 
 impl Built {
-    fn with_capacity(expected: usize) -> Built {
+    /// Tables for about `expected` states with about `edges` explicit transitions.
+    fn with_capacity(expected: usize, edges: usize) -> Built {
         let mut edge_start = Vec::with_capacity(expected + 1);
         edge_start.push(0u32);
         Built {
             edge_start,
-            edges: Vec::with_capacity(expected),
+            edges: Vec::with_capacity(edges),
             default: Vec::with_capacity(expected),
             atom_of: Vec::with_capacity(expected),
             signatures: Vec::new(),
@@ -936,7 +937,7 @@ fn construct(space: &mut impl StateSpace, rules: &Rules<'_>) -> Result<Built, Do
     let (forbidden, limit) = (rules.forbidden, rules.limit);
     // Most automata have about as many states as positions: the per-state tables are sized
     // for that once instead of doubling from nothing.
-    let mut built = Built::with_capacity(space.positions() + 2);
+    let mut built = Built::with_capacity(space.positions() + 2, space.positions() + 2);
     let mut signatures = Signatures::new(rules.formulas, rules.max_atoms);
     let mut sink: Option<u32> = None;
     let mut named = Vec::new();
@@ -1469,7 +1470,8 @@ impl Trie {
         max_atoms: usize,
     ) -> Result<Built, DomainError> {
         let nodes = self.nodes.len();
-        let mut built = Built::with_capacity(nodes + 2);
+        // Each state but the sink has a transition per forbidden class besides its children's.
+        let mut built = Built::with_capacity(nodes + 2, (nodes + 2) * (1 + forbidden.len()));
         let mut signatures = Signatures::new(formulas, max_atoms);
         let mut states: Vec<TrieState> = Vec::with_capacity(nodes + 2);
         let mut node_ids: Vec<u32> = vec![NONE; nodes];
