@@ -20,7 +20,8 @@ use std::process::ExitCode;
 /// automata, position lists and decision-diagram tables per resource; with glibc's allocator,
 /// `malloc`/`free` were about a third of the profile of `keyhole analyze` on a 100,000-resource
 /// account, and the run took 1.5 times as long (BENCHMARKS.md). mimalloc builds with the C
-/// compiler that Rust already needs for linking.
+/// compiler that Rust already needs for linking. Its v2 line (the workspace's `mimalloc`
+/// dependency says why).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
