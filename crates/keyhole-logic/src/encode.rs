@@ -24,6 +24,7 @@
 //! read as two different types, and a few corner cases named in the errors — stop the encoding
 //! with a reason; the query answers `Unknown(reason)`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -983,23 +984,23 @@ fn tokens_of(glob: &Glob) -> Vec<GlobToken> {
 /// A condition value as the operators read it: its text as written (`*` and `?` as
 /// characters), its pattern tokens, and its text when it has no wildcard.
 trait PolicyText {
-    fn text(&self) -> std::borrow::Cow<'_, str>;
+    fn text(&self) -> Cow<'_, str>;
     fn tokens(&self) -> Vec<GlobToken>;
-    fn literal(&self) -> Option<std::borrow::Cow<'_, str>>;
+    fn literal(&self) -> Option<Cow<'_, str>>;
     /// Whether it has the six fields of an ARN (five `:`).
     fn has_arn_segments(&self) -> bool;
 }
 
 /// A value with its policy variables substituted.
 impl PolicyText for Glob {
-    fn text(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Owned(Glob::text(self))
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Owned(Glob::text(self))
     }
     fn tokens(&self) -> Vec<GlobToken> {
         tokens_of(self)
     }
-    fn literal(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.as_literal().map(std::borrow::Cow::Owned)
+    fn literal(&self) -> Option<Cow<'_, str>> {
+        self.as_literal().map(Cow::Owned)
     }
     fn has_arn_segments(&self) -> bool {
         self.arn_segments().is_some()
@@ -1010,14 +1011,14 @@ impl PolicyText for Glob {
 struct Plain<'a>(&'a str);
 
 impl PolicyText for Plain<'_> {
-    fn text(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.0)
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.0)
     }
     fn tokens(&self) -> Vec<GlobToken> {
         GlobToken::parse(self.0)
     }
-    fn literal(&self) -> Option<std::borrow::Cow<'_, str>> {
-        (!self.0.contains(['*', '?'])).then_some(std::borrow::Cow::Borrowed(self.0))
+    fn literal(&self) -> Option<Cow<'_, str>> {
+        (!self.0.contains(['*', '?'])).then_some(Cow::Borrowed(self.0))
     }
     fn has_arn_segments(&self) -> bool {
         self.0.matches(':').nth(4).is_some()

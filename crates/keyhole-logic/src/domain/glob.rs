@@ -397,9 +397,8 @@ impl AlphabetBuilder {
         }
         // The first unlisted of `a`-`z`, `0`-`9`, `A`-`Z`, read off the bitmap; past them,
         // the first unlisted character.
-        let unlisted = |range: std::ops::RangeInclusive<u8>| {
+        let unlisted = |mut range: std::ops::RangeInclusive<u8>| {
             range
-                .clone()
                 .find(|&b| listed_ascii & (1u128 << b) == 0)
                 .map(char::from)
         };

@@ -1137,16 +1137,16 @@ impl StateSpace for ListSpace<'_> {
 /// state that loops on every class and is shared by every word with the same completed
 /// prefixes (no completed prefix: the dead state). Most condition keys, actions and resources
 /// are split by such patterns (`StringEquals`, `s3:Get*`, `arn:aws:s3:::b/*`); the principal's
-/// shapes have inner wildcards and take the subset construction.
+/// shapes have inner wildcards and take the subset construction. A character compared ignoring
+/// case (an action's) leads to its node by each of its variants' classes; patterns whose
+/// characters would share some of those classes but not all (a case-sensitive `A` beside a
+/// case-insensitive `a`) take the subset construction.
 ///
 /// An ARN pattern's field may also be a wildcard that ends the field (`arn:aws:ec2:*:*:volume/*`,
 /// an EC2 policy's usual resource): it reads any run without `:`, so the node where it starts
 /// is one state that loops on every other class and leaves by its `:`, the node's only child.
 /// That holds when every pattern through the node takes the wildcard there and none ends
-/// there ([`Node::run`]); otherwise the patterns take the subset construction. A character compared ignoring
-/// case (an action's) leads to its node by each of its variants' classes; patterns whose
-/// characters would share some of those classes but not all (a case-sensitive `A` beside a
-/// case-insensitive `a`) take the subset construction.
+/// there ([`Node::run`]); otherwise the patterns take the subset construction.
 ///
 /// The states are numbered, and their transitions listed, in the order the subset construction
 /// numbers and lists them (a state's default target first, then its named classes in order),
