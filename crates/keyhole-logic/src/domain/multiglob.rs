@@ -740,8 +740,8 @@ const FEW: usize = 16;
 struct Signatures<'a> {
     formulas: &'a [Formula],
     max_atoms: usize,
-    /// Each signature's id, once there are more than [`FEW`].
-    ids: FastMap<Vec<bool>, u32>,
+    /// Each signature's id (its index in the list of signatures).
+    ids: IndexOf<Vec<bool>>,
     /// The signature id of states where no pattern has matched (most states).
     unmatched: Option<u32>,
     /// The signature id of each set of accepted patterns met so far: many states accept the
@@ -757,7 +757,7 @@ impl<'a> Signatures<'a> {
         Signatures {
             formulas,
             max_atoms,
-            ids: FastMap::default(),
+            ids: IndexOf::default(),
             unmatched: None,
             by_mask: MaskIds::default(),
             by_accepted: FastMap::default(),
@@ -789,21 +789,7 @@ impl<'a> Signatures<'a> {
         self.scratch.clear();
         self.scratch
             .extend(self.formulas.iter().map(|f| f.holds(accepted)));
-        // A few signatures are compared in place; past `FEW`, by a table of them all.
-        let known = if signatures.len() <= FEW {
-            signatures
-                .iter()
-                .position(|s| *s == self.scratch)
-                .and_then(|at| u32::try_from(at).ok())
-        } else {
-            if self.ids.is_empty() {
-                for (at, s) in signatures.iter().enumerate() {
-                    self.ids.insert(s.clone(), position(at)?);
-                }
-            }
-            self.ids.get(self.scratch.as_slice()).copied()
-        };
-        let id = match known {
+        let id = match self.ids.find(signatures, &self.scratch)? {
             Some(id) => id,
             None => {
                 if signatures.len() >= self.max_atoms {
@@ -813,9 +799,7 @@ impl<'a> Signatures<'a> {
                     });
                 }
                 let id = position(signatures.len())?;
-                if !self.ids.is_empty() {
-                    self.ids.insert(self.scratch.clone(), id);
-                }
+                self.ids.appended(&self.scratch, id);
                 signatures.push(self.scratch.clone());
                 id
             }
@@ -830,6 +814,43 @@ impl<'a> Signatures<'a> {
             }
         }
         Ok(id)
+    }
+}
+
+/// The index of a value in a list of distinct values that only grows (a split's signatures,
+/// a trie's sets of completed prefixes): found by comparing in place among up to [`FEW`], past
+/// that through a table made when first needed and then kept up to date.
+struct IndexOf<T> {
+    table: FastMap<T, u32>,
+}
+
+impl<T> Default for IndexOf<T> {
+    fn default() -> Self {
+        IndexOf {
+            table: FastMap::default(),
+        }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> IndexOf<T> {
+    /// `key`'s index in `list` (the list this index has followed), if it is there.
+    fn find(&mut self, list: &[T], key: &T) -> Result<Option<u32>, DomainError> {
+        if list.len() <= FEW {
+            return list.iter().position(|t| t == key).map(position).transpose();
+        }
+        if self.table.is_empty() {
+            for (at, t) in list.iter().enumerate() {
+                self.table.insert(t.clone(), position(at)?);
+            }
+        }
+        Ok(self.table.get(key).copied())
+    }
+
+    /// Records that `key` was appended to the list at index `id`.
+    fn appended(&mut self, key: &T, id: u32) {
+        if !self.table.is_empty() {
+            self.table.insert(key.clone(), id);
+        }
     }
 }
 
@@ -1280,9 +1301,8 @@ impl Trie {
         if !completes.is_empty() {
             completes.sort_unstable();
             // The completed prefixes of every node, parents before children (a child's index
-            // is above its parent's), each distinct set once: found in place among a few, by
-            // a table past [`FEW`].
-            let mut ids: FastMap<Vec<u32>, u32> = FastMap::default();
+            // is above its parent's), each distinct set once ([`IndexOf`]).
+            let mut ids: IndexOf<Vec<u32>> = IndexOf::default();
             let mut set = Vec::new();
             let mut next = 0usize;
             for node in 0..trie.nodes.len() {
@@ -1298,23 +1318,11 @@ impl Trie {
                     set.extend(completes.get(next..next + here)?.iter().map(|&(_, p)| p));
                     set.sort_unstable();
                     next += here;
-                    let known = if trie.tails.len() <= FEW {
-                        trie.tails.iter().position(|t| *t == set).map(u32::try_from)
-                    } else {
-                        if ids.is_empty() {
-                            for (id, t) in trie.tails.iter().enumerate() {
-                                ids.insert(t.clone(), u32::try_from(id).ok()?);
-                            }
-                        }
-                        ids.get(set.as_slice()).copied().map(Ok)
-                    };
-                    tail = match known {
-                        Some(id) => id.ok()?,
+                    tail = match ids.find(&trie.tails, &set).ok()? {
+                        Some(id) => id,
                         None => {
                             let id = u32::try_from(trie.tails.len()).ok()?;
-                            if !ids.is_empty() {
-                                ids.insert(set.clone(), id);
-                            }
+                            ids.appended(&set, id);
                             trie.tails.push(set.clone());
                             id
                         }
