@@ -1021,7 +1021,7 @@ impl PolicyText for Plain<'_> {
         (!self.0.contains(['*', '?'])).then_some(Cow::Borrowed(self.0))
     }
     fn has_arn_segments(&self) -> bool {
-        self.0.matches(':').nth(4).is_some()
+        keyhole_policy::arn::split_arn(self.0).is_some()
     }
 }
 

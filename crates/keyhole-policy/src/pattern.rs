@@ -50,34 +50,26 @@ pub fn wildcard_match(pattern: &str, value: &str, case: Case) -> bool {
 /// the pattern has fewer than six segments (the caller then pads it as the element requires).
 #[must_use]
 pub fn wildcard_match_arn(pattern: &str, value: &str) -> Option<bool> {
+    // `Glob::parse` makes every `:` a literal token, so its segments are the text's.
+    let fields = crate::arn::split_arn(pattern)?;
     // Five literal fields (most resources: `arn:aws:s3:::b/*`): the value's five fields are
     // equal to them exactly when the value starts with them, colons included; then only
     // the resource field is matched.
-    let mut colons = 0;
-    for (at, &byte) in pattern.as_bytes().iter().enumerate() {
-        match byte {
-            b'*' | b'?' => break,
-            b':' => {
-                colons += 1;
-                if colons == 5 {
-                    let (fields, resource) = pattern.split_at(at + 1);
-                    return Some(
-                        value
-                            .strip_prefix(fields)
-                            .is_some_and(|rest| wildcard_match(resource, rest, Case::Sensitive)),
-                    );
-                }
-            }
-            _ => {}
-        }
+    if let Some((resource, literal)) = fields.split_last()
+        && !literal.iter().any(|f| has_wildcard(f))
+    {
+        let prefix = pattern.strip_suffix(resource)?;
+        return Some(
+            value
+                .strip_prefix(prefix)
+                .is_some_and(|rest| wildcard_match(resource, rest, Case::Sensitive)),
+        );
     }
-    // `Glob::parse` makes every `:` a literal token, so its segments are the text's.
-    let pattern = crate::arn::split_arn(pattern)?;
     let Some(value) = crate::arn::split_arn(value) else {
         return Some(false);
     };
     Some(
-        pattern
+        fields
             .iter()
             .zip(value.iter())
             .all(|(p, v)| wildcard_match(p, v, Case::Sensitive)),
